@@ -1,0 +1,35 @@
+# Two commands do everything on a fresh clone: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help bootstrap seed train run shell test lint validate
+
+help:
+	@echo "make run    install, seed the knowledge store, train if needed, start both servers"
+	@echo "make test   the same set-up, then lint, data validation and every test"
+	@echo "make train  retrain if data/config/domain changed (make train FORCE=1 to force)"
+	@echo "make shell  talk to the assistant in this terminal"
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+seed: bootstrap
+	@scripts/seed.sh
+
+train: seed
+	@scripts/train.sh $(if $(FORCE),--force)
+
+run: train
+	@scripts/run.sh
+
+shell: train
+	@scripts/run.sh --shell
+
+lint: bootstrap
+	@source scripts/env.sh && ruff check bot actions tests && mypy bot actions
+
+validate: bootstrap
+	@source scripts/env.sh && rasa data validate --domain domain.yml --data data --config config.yml --fail-on-warnings
+
+test: train lint validate
+	@source scripts/env.sh && python -m pytest tests

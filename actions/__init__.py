@@ -1,0 +1,1 @@
+"""The action server: custom actions and the knowledge store they answer from."""

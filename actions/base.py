@@ -1,0 +1,80 @@
+"""What every knowledge-backed action shares: the store, and what to say when it is down."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from abc import abstractmethod
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import names
+from actions.knowledge.seed import SeedError, load_seed
+from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable, make_engine
+from actions.settings import ActionSettings
+
+logger = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=1)
+def knowledge_store() -> KnowledgeStore:
+    """The process-wide store, created on first use (one engine, pooled connections)."""
+    return KnowledgeStore(make_engine(ActionSettings.from_env().knowledge_db_url))
+
+
+@functools.lru_cache(maxsize=1)
+def outage_reply() -> str:
+    """Apology with every hotline, read from the seed file when the database is down."""
+    seed = load_seed(ActionSettings.from_env().knowledge_seed_path)
+    notice = next(n.text for n in seed.notices if n.key == names.NOTICE_SERVICE_UNAVAILABLE)
+    return notice + "\n" + "\n".join(f"· {p.name}：{p.hotline}" for p in seed.platforms)
+
+
+class KnowledgeAction(Action):
+    """An action answering from the knowledge store, with a calm answer if it is down."""
+
+    store_factory = staticmethod(knowledge_store)
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        try:
+            return self.answer(dispatcher, tracker, self.store_factory())
+        except KnowledgeStoreUnavailable as exc:
+            logger.error(
+                "%s: knowledge store unavailable (%s). Fix: check KNOWLEDGE_DB_URL and run "
+                "`python -m actions.knowledge import`.",
+                self.name(),
+                exc,
+            )
+            try:
+                dispatcher.utter_message(text=outage_reply())
+            except (SeedError, StopIteration) as seed_exc:
+                logger.error("Outage reply unavailable too: %s", seed_exc)
+                dispatcher.utter_message(text="抱歉，助手暂时出了点问题，请稍后再试。")
+            return []
+
+    @abstractmethod
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore
+    ) -> List[Dict[Text, Any]]:
+        """Read slots, ask the store, utter the formatted reply, return events."""
+
+
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    """Name of the intent of the latest user message."""
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    return intent.get("name")
+
+
+def reported_problem(tracker: Tracker) -> Optional[str]:
+    """The problem of the most recent report_* message in the conversation, if any."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent in names.PROBLEM_BY_INTENT:
+            return names.PROBLEM_BY_INTENT[intent]
+    return tracker.get_slot(names.SLOT_PROBLEM)

@@ -1,0 +1,1 @@
+"""The SQL knowledge store: schema, seed import/export/check, and read queries."""

@@ -1,0 +1,93 @@
+"""Command line for the knowledge store.
+
+python -m actions.knowledge import [--seed PATH]   # validate, then replace the store's content
+python -m actions.knowledge check  [--seed PATH]   # validate only; the database is not touched
+python -m actions.knowledge export [--out PATH]    # write the store's content as a seed file
+python -m actions.knowledge status                 # which seed the store holds
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from actions.knowledge.seed import SeedError, load_seed
+from actions.knowledge.seed_export import dump_seed
+from actions.knowledge.store import (
+    KnowledgeStore,
+    KnowledgeStoreUnavailable,
+    import_seed,
+    make_engine,
+    seed_fingerprint,
+)
+from actions.settings import ActionSettings
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run one subcommand; return the process exit code."""
+    parser = argparse.ArgumentParser(prog="python -m actions.knowledge", description=__doc__.split("\n")[1])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("import", "check"):
+        p = sub.add_parser(name)
+        p.add_argument("--seed", type=Path, help="seed file (default: KNOWLEDGE_SEED_PATH or knowledge/seed.yml)")
+        p.add_argument("--if-changed", action="store_true", help="import only if the seed differs from the store's")
+    export = sub.add_parser("export")
+    export.add_argument("--out", type=Path, help="output file (default: standard output)")
+    sub.add_parser("status")
+    args = parser.parse_args(argv)
+
+    settings = ActionSettings.from_env()
+    if args.command in ("import", "check"):
+        seed_path = args.seed or settings.knowledge_seed_path
+        try:
+            seed = load_seed(seed_path)
+        except SeedError as exc:
+            print(f"Seed rejected, database unchanged: {exc}", file=sys.stderr)
+            return 2
+        if args.command == "check":
+            print(
+                f"{seed_path}: OK (version {seed.version}, {len(seed.platforms)} platforms, "
+                f"{len(seed.escalation)} escalation steps)"
+            )
+            return 0
+        engine = make_engine(settings.knowledge_db_url)
+        fingerprint = seed_fingerprint(seed_path)
+        if args.if_changed and KnowledgeStore(engine).seed_info().get("fingerprint") == fingerprint:
+            print(f"Knowledge store already holds {seed_path} (unchanged).")
+            return 0
+        try:
+            import_seed(engine, seed, fingerprint)
+        except Exception as exc:  # noqa: BLE001 - report any driver error, the transaction rolled back
+            print(
+                f"Import failed, database unchanged: {exc}. "
+                f"Check KNOWLEDGE_DB_URL ({engine.url.render_as_string(hide_password=True)}).",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"Imported {seed_path} into {engine.url.render_as_string(hide_password=True)}.")
+        return 0
+
+    store = KnowledgeStore(make_engine(settings.knowledge_db_url))
+    if args.command == "status":
+        info = store.seed_info()
+        if not info:
+            print("Knowledge store is empty or unreachable: run `python -m actions.knowledge import`.")
+            return 1
+        print(" ".join(f"{k}={v}" for k, v in sorted(info.items())))
+        return 0
+    try:
+        text = dump_seed(store)
+    except KnowledgeStoreUnavailable as exc:
+        print(f"Export failed: {exc}. Run `python -m actions.knowledge import` first.", file=sys.stderr)
+        return 1
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

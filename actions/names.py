@@ -1,0 +1,58 @@
+"""Names shared with domain.yml: slots, intents, actions, categories and notices."""
+
+from __future__ import annotations
+
+# Slots
+SLOT_WALLET = "wallet"
+SLOT_PROBLEM = "problem"
+SLOT_ESCALATION_GIVEN = "escalation_steps_given"
+SLOT_REQUESTED = "requested_slot"
+
+# Entities
+ENTITY_WALLET = "wallet"
+
+# Intents
+INTENT_REPORT_TOPUP_FAILURE = "report_topup_failure"
+INTENT_REPORT_FUND_SECURITY = "report_fund_security"
+INTENT_REPORT_SUPPORT_UNRESPONSIVE = "report_support_unresponsive"
+INTENT_INFORM = "inform"
+
+# Problem categories (keys in the knowledge store)
+CATEGORY_TOPUP_FAILURE = "topup_failure"
+CATEGORY_FUND_SECURITY = "fund_security"
+CATEGORY_SUPPORT_UNRESPONSIVE = "support_unresponsive"
+CATEGORY_ACCOUNT_CLOSURE = "account_closure"
+CATEGORY_LEGAL_RIGHTS = "legal_rights"
+
+PROBLEM_BY_INTENT = {
+    INTENT_REPORT_TOPUP_FAILURE: CATEGORY_TOPUP_FAILURE,
+    INTENT_REPORT_FUND_SECURITY: CATEGORY_FUND_SECURITY,
+    INTENT_REPORT_SUPPORT_UNRESPONSIVE: CATEGORY_SUPPORT_UNRESPONSIVE,
+}
+INTENT_BY_PROBLEM = {problem: intent for intent, problem in PROBLEM_BY_INTENT.items()}
+
+# Advice kinds
+ADVICE_SELF_CHECK = "self_check"
+ADVICE_URGENT = "urgent"
+ADVICE_PREVENTION = "prevention"
+ADVICE_GUIDANCE = "guidance"
+
+# Notices
+NOTICE_LEGAL_DISCLAIMER = "legal_disclaimer"
+NOTICE_LADDER_EXHAUSTED = "ladder_exhausted"
+NOTICE_EVIDENCE_TIPS = "evidence_tips"
+NOTICE_SERVICE_UNAVAILABLE = "service_unavailable"
+
+# Actions and forms
+ACTION_ANSWER_PROBLEM = "action_answer_problem"
+ACTION_GIVE_NEXT_ESCALATION_STEP = "action_give_next_escalation_step"
+ACTION_GIVE_HOTLINE = "action_give_hotline"
+ACTION_GIVE_EVIDENCE = "action_give_evidence"
+ACTION_ANSWER_ACCOUNT_CLOSURE = "action_answer_account_closure"
+ACTION_ANSWER_LEGAL_RIGHTS = "action_answer_legal_rights"
+ACTION_ASK_WALLET = "action_ask_wallet"
+ACTION_VALIDATE_WALLET_FORM = "validate_wallet_form"
+FORM_WALLET = "wallet_form"
+
+# Responses defined in domain.yml
+UTTER_ASK_WHICH_PROBLEM = "utter_ask_which_problem"

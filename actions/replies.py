@@ -1,0 +1,99 @@
+"""Turn knowledge-store records into short Chinese messages for a phone screen.
+
+Pure functions: the facts come in as records, the wording here carries none.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional, Sequence
+
+from actions.knowledge.records import Category, EscalationStep, EvidenceItem, Platform
+
+NEXT_STEP_HINT = "还没解决？回复「还是不行」，我告诉你下一步。"
+
+
+def numbered(items: Iterable[str]) -> str:
+    """'1. …' lines, one per item."""
+    return "\n".join(f"{index}. {item}" for index, item in enumerate(items, start=1))
+
+
+def platform_contact(platform: Platform) -> str:
+    """Hotline and in-app route of one wallet."""
+    return f"📞 {platform.name}客服热线：{platform.hotline}\n📱 App 内：{platform.in_app_route}"
+
+
+def all_hotlines(platforms: Sequence[Platform]) -> str:
+    """Every wallet's hotline, one per line."""
+    return "各钱包的客服热线：\n" + "\n".join(f"· {p.name}：{p.hotline}" for p in platforms)
+
+
+def step_contact(step: EscalationStep, platform: Optional[Platform]) -> str:
+    """Who to contact for a step: the wallet's own support or the step's contact."""
+    if not step.uses_platform_contact:
+        return step.contact
+    if platform is None:
+        return "钱包平台的官方客服"
+    return f"{platform.name} {platform.hotline}（{platform.in_app_route}）"
+
+
+def escalation_step(
+    step: EscalationStep,
+    ladder_length: int,
+    platform: Optional[Platform],
+    legal_disclaimer: str,
+    is_first: bool = False,
+) -> str:
+    """One step of the ladder, with when to use it and how long to wait."""
+    heading = "第一步" if is_first else f"第 {step.position} 步（共 {ladder_length} 步）"
+    lines = [
+        f"🪜 {heading}：{step.title}",
+        f"找谁：{step_contact(step, platform)}",
+        f"什么时候：{step.when_to_use}",
+        f"怎么做：{step.advice}",
+    ]
+    if step.wait_days:
+        lines.append(f"⏳ 一般等 {step.wait_days} 天左右，没有结果再往下走。")
+    if step.position < ladder_length:
+        lines.append(NEXT_STEP_HINT)
+    if step.legal:
+        lines.append(f"⚖️ {legal_disclaimer}")
+    return "\n".join(lines)
+
+
+def ladder_exhausted(
+    ladder: Sequence[EscalationStep], platform: Optional[Platform], notice: str, legal_disclaimer: str
+) -> str:
+    """Said past the last step: every option left, in one list."""
+    summary = numbered(f"{s.title}：{step_contact(s, platform)}" for s in ladder)
+    text = f"{notice}\n\n你可以用的渠道回顾：\n{summary}"
+    if any(s.legal for s in ladder):
+        text += f"\n\n⚖️ {legal_disclaimer}"
+    return text
+
+
+def evidence_checklist(items: Sequence[EvidenceItem], tips: str) -> str:
+    """The evidence to keep, wallet-specific items last."""
+    return f"🧾 证据清单（先截图保存）：\n{numbered(i.text for i in items)}\n\n{tips}"
+
+
+def self_checks(category: Category, checks: Sequence[str]) -> str:
+    """Top-up self-checks, shown before anything else."""
+    return f"{category.summary}\n\n🔍 先自查：\n{numbered(checks)}"
+
+
+def urgent_steps(steps: Sequence[str]) -> str:
+    """Fund-security first aid, shown before anything else."""
+    return f"⚠️ 请马上做这几件事：\n{numbered(steps)}"
+
+
+def prevention_tips(tips: Sequence[str]) -> str:
+    """How to keep the account safe from now on."""
+    return f"🔒 以后这样防范：\n{numbered(tips)}"
+
+
+def guidance(category: Category, items: Sequence[str], legal_disclaimer: Optional[str] = None) -> str:
+    """A category's general guidance (account closure, rights, complaint tips)."""
+    text = f"{category.summary}\n\n{numbered(items)}"
+    if legal_disclaimer:
+        text += f"\n\n⚖️ {legal_disclaimer}"
+    return text

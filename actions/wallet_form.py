@@ -1,0 +1,62 @@
+"""The wallet form: ask which wallet (with buttons) and accept any way of naming it."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import names, replies
+from actions.base import KnowledgeAction, knowledge_store, reported_problem
+from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
+
+ASK_WALLET = "请问是哪个钱包？点下面的按钮，或直接打字告诉我。"
+UNKNOWN_WALLET = "没认出这个钱包 🤔 目前我能帮这几个钱包：{names}。"
+
+
+class ActionAskWallet(KnowledgeAction):
+    """Ask for the wallet with one button per platform; fund security gets first aid first."""
+
+    def name(self) -> Text:
+        return names.ACTION_ASK_WALLET
+
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore
+    ) -> List[Dict[Text, Any]]:
+        if reported_problem(tracker) == names.CATEGORY_FUND_SECURITY:
+            category = store.category(names.CATEGORY_FUND_SECURITY)
+            if category is not None:
+                dispatcher.utter_message(text=replies.urgent_steps(category.advice_of_kind(names.ADVICE_URGENT)))
+        buttons = [
+            {"title": p.name, "payload": f'/{names.INTENT_INFORM}{{"{names.ENTITY_WALLET}":"{p.key}"}}'}
+            for p in store.platforms()
+        ]
+        dispatcher.utter_message(text=ASK_WALLET, buttons=buttons)
+        return []
+
+
+class ValidateWalletForm(FormValidationAction):
+    """Map whatever the user called the wallet onto a platform key."""
+
+    def name(self) -> Text:
+        return names.ACTION_VALIDATE_WALLET_FORM
+
+    def validate_wallet(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Accept a platform key or alias; anything else is asked again."""
+        values = slot_value if isinstance(slot_value, list) else [slot_value]
+        try:
+            store = knowledge_store()
+            keys = {store.platform_key_for_alias(str(v)) for v in values if v}
+            keys.discard(None)
+            if len(keys) == 1:
+                return {names.SLOT_WALLET: keys.pop()}
+            supported = "、".join(p.name for p in store.platforms())
+        except KnowledgeStoreUnavailable:
+            # The answer action will apologise with the hotlines; don't block the form here.
+            return {names.SLOT_WALLET: str(values[0]) if values and values[0] else None}
+        dispatcher.utter_message(text=UNKNOWN_WALLET.format(names=supported))
+        return {names.SLOT_WALLET: None}

@@ -1,0 +1,1 @@
+"""Code that runs inside the Rasa server: settings, channel connectors, NLU components."""

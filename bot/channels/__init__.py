@@ -1,0 +1,1 @@
+"""Input channels mounted by the Rasa server (see credentials.yml)."""

@@ -1,0 +1,203 @@
+"""Bounded, expiring de-duplication of WeChat retries, including retries that arrive mid-flight.
+
+WeChat retries a message it got no answer to within 5 s, up to three tries,
+and a retry can arrive while the first try is still being answered. The first
+request for a key starts the work; every request for that key (the first one
+included) then waits up to its own budget for the shared result. Exactly one
+of them delivers it passively. If a waiter runs out of budget, or its client
+goes away, the result is handed to `deliver_later` (the customer-service API)
+and every other request for the key answers `success` instead, so the user
+gets the answer once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+logger = logging.getLogger(__name__)
+
+K = TypeVar("K")
+V = TypeVar("V")
+T = TypeVar("T")
+
+DEFAULT_MAX_ENTRIES = 10_000
+DEFAULT_TTL_SECONDS = 600.0
+
+
+class BoundedTTLMap(Generic[K, V]):
+    """A dict that forgets entries after `ttl_seconds` and holds at most `max_entries`."""
+
+    def __init__(
+        self,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Create an empty map; `clock` is injectable for tests."""
+        if max_entries < 1 or ttl_seconds <= 0:
+            raise ValueError("max_entries must be >= 1 and ttl_seconds > 0")
+        self._max_entries = max_entries
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._items: OrderedDict[K, tuple[float, V]] = OrderedDict()
+
+    def _purge(self) -> None:
+        """Drop expired entries (oldest first) and any overflow."""
+        now = self._clock()
+        while self._items:
+            key, (stored_at, _) = next(iter(self._items.items()))
+            if now - stored_at <= self._ttl and len(self._items) <= self._max_entries:
+                break
+            del self._items[key]
+
+    def get(self, key: K) -> V | None:
+        """The live value for `key`, or None."""
+        self._purge()
+        item = self._items.get(key)
+        return item[1] if item else None
+
+    def set(self, key: K, value: V) -> None:
+        """Store `value`, restarting its lifetime."""
+        self._items.pop(key, None)
+        self._items[key] = (self._clock(), value)
+        self._purge()
+
+    def pop(self, key: K) -> V | None:
+        """Remove and return the value for `key`, if any."""
+        item = self._items.pop(key, None)
+        return item[1] if item else None
+
+    def __len__(self) -> int:
+        """Number of live entries."""
+        self._purge()
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[K]:
+        """Live keys, oldest first."""
+        self._purge()
+        return iter(list(self._items))
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What one request for a key should answer."""
+
+    value: T | None  # None: answer `success`, the result goes (or went) another way
+    delivers: bool  # True for exactly one request per key: it sends the value passively
+
+
+@dataclass
+class _Flight(Generic[T]):
+    """The shared work for one key."""
+
+    task: asyncio.Task[T]
+    handed_off: bool = False
+    delivered: bool = False
+
+
+class RequestDeduplicator(Generic[T]):
+    """Runs the work for each key once and shares its result between retries."""
+
+    def __init__(
+        self,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Create an empty deduplicator."""
+        self._flights: BoundedTTLMap[str, _Flight[T]] = BoundedTTLMap(
+            max_entries, ttl_seconds, clock
+        )
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def run(
+        self,
+        key: str,
+        work: Callable[[], Awaitable[T]],
+        budget_seconds: float,
+        deliver_later: Callable[[T], Awaitable[None]],
+    ) -> Outcome[T]:
+        """Start or join the work for `key` and wait for it at most `budget_seconds`."""
+        flight = self._flights.get(key)
+        if flight is None:
+            flight = _Flight(task=asyncio.ensure_future(work()))
+            self._flights.set(key, flight)
+        if flight.handed_off:
+            return Outcome(None, delivers=False)
+        try:
+            # asyncio.wait leaves the shared task running when this waiter's budget ends.
+            done, _ = await asyncio.wait(
+                {flight.task}, timeout=max(budget_seconds, 0.0)
+            )
+        except asyncio.CancelledError:
+            # The client hung up (WeChat gave up on this try); nobody else may be listening.
+            self._hand_off(key, flight, deliver_later)
+            raise
+        if not done:
+            self._hand_off(key, flight, deliver_later)
+            return Outcome(None, delivers=False)
+        if flight.handed_off:
+            return Outcome(None, delivers=False)
+        value = flight.task.result()  # re-raises the work's own exception, if any
+        delivers = not flight.delivered
+        flight.delivered = True
+        return Outcome(value, delivers=delivers)
+
+    def _hand_off(
+        self,
+        key: str,
+        flight: _Flight[T],
+        deliver_later: Callable[[T], Awaitable[None]],
+    ) -> None:
+        """Send the result through `deliver_later` once it is ready (at most once per key)."""
+        if flight.handed_off or flight.delivered:
+            return
+        flight.handed_off = True
+        task = asyncio.ensure_future(
+            self._deliver_when_ready(key, flight.task, deliver_later)
+        )
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    @staticmethod
+    async def _deliver_when_ready(
+        key: str, work: asyncio.Task[T], deliver_later: Callable[[T], Awaitable[None]]
+    ) -> None:
+        """Await the work, then deliver it; failures are logged, never raised."""
+        try:
+            value = await work
+        except Exception:
+            logger.exception(
+                "WeChat message %s failed after its reply budget ran out; the user got "
+                "no answer. Fix: see the traceback above (usually the Rasa server).",
+                key,
+            )
+            return
+        try:
+            await deliver_later(value)
+        except Exception:
+            logger.exception(
+                "Late delivery of WeChat message %s failed; the user got no answer. "
+                "Fix: see the traceback above (usually the customer-service API).",
+                key,
+            )
+
+    @property
+    def pending_deliveries(self) -> int:
+        """Late deliveries still running."""
+        return len(self._background)
+
+    async def drain(self) -> None:
+        """Wait for every late delivery still running (shutdown and tests)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    def __len__(self) -> int:
+        """Keys remembered (in flight or finished and not yet expired)."""
+        return len(self._flights)

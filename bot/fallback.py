@@ -1,0 +1,40 @@
+"""The apology a channel sends when the assistant's back-end fails.
+
+It is built from the knowledge seed file (not the database, not the action
+server), so it still works when both of those are down.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+from bot import settings
+
+logger = logging.getLogger(__name__)
+
+# Used only when the seed file itself cannot be read; it carries no facts.
+_LAST_RESORT = "抱歉，助手暂时出了点问题，请稍后再试。"
+
+
+@functools.lru_cache(maxsize=8)
+def service_unavailable_text(seed_file: Optional[Path] = None) -> str:
+    """Calm apology plus each platform's hotline, for back-end failures."""
+    path = seed_file or settings.seed_path()
+    try:
+        seed = yaml.safe_load(path.read_text(encoding="utf-8"))
+        apology = str(seed["notices"]["service_unavailable"]).strip()
+        lines = [f"· {p['name']}：{p['hotline']}" for p in seed["platforms"]]
+    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
+        logger.error(
+            "Cannot build the outage apology from %s (%s); sending a generic one. "
+            "Fix: make the seed file readable and valid (python -m actions.knowledge check).",
+            path,
+            exc,
+        )
+        return _LAST_RESORT
+    return apology + "\n" + "\n".join(lines)

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Start the action server and the Rasa server; Ctrl-C stops both.
+#   scripts/run.sh          servers in the background of this script, REST channel on
+#   scripts/run.sh --shell  action server + `rasa shell` in this terminal
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  echo "Stopped."
+}
+trap cleanup INT TERM EXIT
+
+wait_for() {  # wait_for NAME URL PID SECONDS
+  local deadline=$((SECONDS + $4))
+  until curl -sf -o /dev/null "$2"; do
+    if ! kill -0 "$3" 2>/dev/null; then echo "$1 exited during start-up; see the log above." >&2; exit 1; fi
+    if [ $SECONDS -ge $deadline ]; then echo "$1 not healthy at $2 after $4 s." >&2; exit 1; fi
+    sleep 1
+  done
+}
+
+python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
+pids+=($!)
+wait_for "Action server" "http://127.0.0.1:${ACTIONS_PORT}/health" "${pids[-1]}" 60
+
+if [ "${1:-}" = "--shell" ]; then
+  rasa shell --model "$MODEL_PATH" --endpoints endpoints.yml
+  exit 0
+fi
+
+api_args=()
+if [ -n "${RASA_API_TOKEN:-}" ]; then api_args=(--enable-api --auth-token "$RASA_API_TOKEN"); fi
+rasa run --model "$MODEL_PATH" --endpoints endpoints.yml --credentials credentials.yml \
+  --port "$RASA_PORT" "${api_args[@]}" &
+pids+=($!)
+wait_for "Rasa server" "http://127.0.0.1:${RASA_PORT}/" "${pids[-1]}" 180
+
+cat <<MSG
+
+钱包投诉助手 is ready.
+  REST:    curl -s -XPOST localhost:${RASA_PORT}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
+             -d '{"sender":"me","message":"我用支付宝充值失败了"}'
+  Actions: http://localhost:${ACTIONS_PORT}/health
+Press Ctrl-C to stop both servers.
+MSG
+wait -n "${pids[@]}"
+echo "A server stopped unexpectedly; stopping the other." >&2
+exit 1

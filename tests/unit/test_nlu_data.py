@@ -1,0 +1,51 @@
+"""The NLU data stays in step with the knowledge seed and keeps the contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from rasa.shared.nlu.training_data.loading import load_data
+
+from actions.knowledge.nlu_aliases import render_wallet_nlu
+from actions.knowledge.seed import load_seed
+from tests.conftest import ROOT, SEED_PATH
+
+CONTRACT_INTENTS = {
+    "report_topup_failure", "report_fund_security", "report_support_unresponsive", "ask_account_closure",
+    "ask_hotline", "ask_evidence", "ask_next_step", "ask_legal_rights", "inform", "greet", "goodbye",
+    "thank", "affirm", "deny", "bot_challenge", "out_of_scope",
+}
+
+
+def test_wallet_synonyms_file_is_generated_from_the_seed() -> None:
+    expected = render_wallet_nlu(load_seed(SEED_PATH).platforms)
+    assert (ROOT / "data" / "nlu" / "wallets.yml").read_text(encoding="utf-8") == expected, (
+        "run: python -m actions.knowledge.nlu_aliases > data/nlu/wallets.yml"
+    )
+
+
+def test_every_annotated_wallet_maps_to_a_platform_key() -> None:
+    aliases = {a.casefold() for p in load_seed(SEED_PATH).platforms for a in p.aliases}
+    for path in [*sorted((ROOT / "data" / "nlu").glob("*.yml")), ROOT / "tests" / "nlu" / "holdout.yml"]:
+        for example in load_data(str(path)).training_examples:
+            for entity in example.get("entities") or []:
+                assert entity["entity"] == "wallet"
+                span = example.get("text")[entity["start"] : entity["end"]]
+                assert span.casefold() in aliases, f"{path.name}: '{span}' in '{example.get('text')}'"
+
+
+def test_intents_are_the_contract_and_training_sizes_are_met() -> None:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert set(domain["intents"]) == CONTRACT_INTENTS
+    data = load_data(str(ROOT / "data" / "nlu"))
+    counts = data.number_of_examples_per_intent
+    assert set(counts) == CONTRACT_INTENTS
+    for intent, count in counts.items():
+        assert count >= (50 if intent.startswith("report_") else 20), intent
+
+
+def test_holdout_is_never_trained_on() -> None:
+    training = {e.get("text") for e in load_data(str(ROOT / "data" / "nlu")).training_examples}
+    holdout = {e.get("text") for e in load_data(str(Path(ROOT / "tests" / "nlu" / "holdout.yml"))).training_examples}
+    assert not training & holdout
