@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from abc import abstractmethod
+from abc import ABCMeta, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -32,7 +32,7 @@ def outage_reply() -> str:
     return notice + "\n" + "\n".join(f"· {p.name}：{p.hotline}" for p in seed.platforms)
 
 
-class KnowledgeAction(Action):
+class KnowledgeAction(Action, metaclass=ABCMeta):
     """An action answering from the knowledge store, with a calm answer if it is down."""
 
     store_factory = staticmethod(knowledge_store)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
@@ -53,6 +54,10 @@ class _GuidanceAction(KnowledgeAction):
 
     category_key: str = ""
     with_legal_disclaimer = False
+
+    @abstractmethod
+    def name(self) -> Text:
+        """Each concrete guidance action has its own name (and so is registered)."""
 
     def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore

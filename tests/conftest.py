@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
+import requests
 from rasa_sdk import Tracker
 
 from actions import base
@@ -68,3 +77,137 @@ def make_tracker(
         active_loop={},
         latest_action_name="action_listen",
     )
+
+
+# --- Real servers on loopback, started once per test run and shared -------------------------
+
+MODEL_PATH = ROOT / "models" / "wallet-assistant.tar.gz"
+
+
+@dataclass
+class RunningServers:
+    """The action server and the Rasa server of one test run."""
+
+    rasa_url: str
+    actions_url: str
+    api_token: str
+    workdir: Path
+    env: Dict[str, str]
+    processes: Dict[str, subprocess.Popen]
+
+    def talk(self, sender: str, message: str, timeout: float = 30.0) -> List[Dict[str, Any]]:
+        """One turn over the REST channel; the bot's messages."""
+        response = requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=timeout
+        )
+        response.raise_for_status()
+        return list(response.json())
+
+    def parse(self, text: str) -> Dict[str, Any]:
+        """NLU only, through the HTTP API."""
+        response = requests.post(
+            f"{self.rasa_url}/model/parse", params={"token": self.api_token}, json={"text": text}, timeout=30
+        )
+        response.raise_for_status()
+        return dict(response.json())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited during start-up:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} not healthy after {seconds} s:\n{log.read_text()[-3000:]}")
+
+
+def start_process(name: str, args: List[str], env: Dict[str, str], workdir: Path) -> subprocess.Popen:
+    log = (workdir / f"{name}.log").open("wb")
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def start_action_server(servers: RunningServers) -> None:
+    """(Re)start the action server on its port."""
+    port = servers.actions_url.rsplit(":", 1)[1]
+    process = start_process(
+        "actions",
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", port],
+        servers.env,
+        servers.workdir,
+    )
+    servers.processes["actions"] = process
+    wait_until_healthy(f"{servers.actions_url}/health", process, servers.workdir / "actions.log", 90)
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServers]:
+    """Both servers with the trained model, a freshly seeded store and an empty tracker store."""
+    if not MODEL_PATH.exists():
+        pytest.fail(f"{MODEL_PATH} is missing: run `make train` (make test does it first).")
+    workdir = tmp_path_factory.mktemp("servers")
+    actions_port, rasa_port = free_port(), free_port()
+    knowledge_url = f"sqlite:///{workdir / 'knowledge.db'}"
+    import_seed(make_engine(knowledge_url), load_seed(SEED_PATH), seed_fingerprint(SEED_PATH))
+    token = secrets.token_urlsafe(16)
+    env = {
+        **os.environ,
+        "KNOWLEDGE_DB_URL": knowledge_url,
+        "KNOWLEDGE_SEED_PATH": str(SEED_PATH),
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
+        "TRACKER_SQLITE_PATH": str(workdir / "tracker.db"),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+    running = RunningServers(
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        actions_url=f"http://127.0.0.1:{actions_port}",
+        api_token=token,
+        workdir=workdir,
+        env=env,
+        processes={},
+    )
+    rasa_args = [
+        str(Path(sys.executable).parent / "rasa"),
+        "run",
+        "--model",
+        str(MODEL_PATH),
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        "credentials.yml",
+        "--port",
+        str(rasa_port),
+        "--enable-api",
+        "--auth-token",
+        token,
+    ]
+    rasa = start_process("rasa", rasa_args, env, workdir)
+    running.processes["rasa"] = rasa
+    try:
+        start_action_server(running)
+        wait_until_healthy(running.rasa_url, rasa, workdir / "rasa.log", 240)
+        yield running
+    finally:
+        for process in running.processes.values():
+            stop_process(process)

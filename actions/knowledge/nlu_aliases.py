@@ -1,17 +1,25 @@
-"""Generate data/nlu/wallets.yml (synonyms + lookup table) from the seed's platform aliases.
+"""Generate the NLU files that list wallet aliases, from the seed's platforms.
 
 The seed is the one place aliases are written; this keeps the NLU data in step:
-    python -m actions.knowledge.nlu_aliases > data/nlu/wallets.yml
+    python -m actions.knowledge.nlu_aliases        # rewrites both files below
+- data/nlu/wallets.yml: synonyms (alias → platform key) and the lookup table;
+- bot/nlu/jieba/wallet_terms.txt: jieba user dictionary, so aliases segment as words.
+Aliases change the model: retrain afterwards (`make train`).
 """
 
 from __future__ import annotations
 
-import sys
+from pathlib import Path
 from typing import Sequence
 
 from actions.knowledge.records import Platform
 from actions.knowledge.seed import load_seed
-from actions.settings import ActionSettings
+from actions.settings import PROJECT_ROOT, ActionSettings
+
+WALLET_NLU_PATH = PROJECT_ROOT / "data" / "nlu" / "wallets.yml"
+WALLET_TERMS_PATH = PROJECT_ROOT / "bot" / "nlu" / "jieba" / "wallet_terms.txt"
+# High enough that jieba keeps 微信支付 whole and never splits 支付宝 across words.
+JIEBA_FREQUENCY = 3000
 
 HEADER = (
     "# Generated from knowledge/seed.yml by `python -m actions.knowledge.nlu_aliases`; do not edit.\n"
@@ -24,18 +32,34 @@ def _yaml_item(text: str) -> str:
     return f"      - {text}\n"
 
 
+def _longest_first(platforms: Sequence[Platform]) -> list[str]:
+    # The lookup becomes one regex alternation, which takes the first alternative that matches.
+    return sorted({a for p in platforms for a in p.aliases}, key=lambda a: (-len(a), a))
+
+
 def render_wallet_nlu(platforms: Sequence[Platform]) -> str:
     """The NLU file: one synonym block per platform, one lookup with every alias."""
     out = [HEADER, 'version: "3.1"\n', "nlu:\n"]
     for platform in platforms:
         out.append(f"  - synonym: {platform.key}\n    examples: |\n")
         out.extend(_yaml_item(alias) for alias in platform.aliases)
-    # Longest first: the lookup becomes one regex alternation, which takes the first match.
-    aliases = sorted({a for p in platforms for a in p.aliases}, key=lambda a: (-len(a), a))
     out.append("  - lookup: wallet\n    examples: |\n")
-    out.extend(_yaml_item(alias) for alias in aliases)
+    out.extend(_yaml_item(alias) for alias in _longest_first(platforms))
     return "".join(out)
 
 
+def render_jieba_terms(platforms: Sequence[Platform]) -> str:
+    """jieba user-dictionary lines 'word freq nz' for every alias."""
+    return "".join(f"{alias} {JIEBA_FREQUENCY} nz\n" for alias in _longest_first(platforms))
+
+
+def write_alias_files(seed_path: Path) -> None:
+    """Rewrite both generated files from the seed."""
+    platforms = load_seed(seed_path).platforms
+    WALLET_NLU_PATH.write_text(render_wallet_nlu(platforms), encoding="utf-8")
+    WALLET_TERMS_PATH.write_text(render_jieba_terms(platforms), encoding="utf-8")
+
+
 if __name__ == "__main__":
-    sys.stdout.write(render_wallet_nlu(load_seed(ActionSettings.from_env().knowledge_seed_path).platforms))
+    write_alias_files(ActionSettings.from_env().knowledge_seed_path)
+    print(f"Wrote {WALLET_NLU_PATH.relative_to(PROJECT_ROOT)} and {WALLET_TERMS_PATH.relative_to(PROJECT_ROOT)}")

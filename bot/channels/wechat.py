@@ -39,24 +39,19 @@ BUTTON_MEMORY_SECONDS = 3600.0
 BUTTON_MEMORY_USERS = 10_000
 
 WELCOME_TEXT = (
-    "您好，欢迎关注钱包投诉助手！\n"
-    "遇到数字钱包的麻烦，我可以帮您理清该怎么投诉、找谁、准备什么材料：\n"
+    "你好，欢迎关注钱包投诉助手！\n"
+    "遇到数字钱包的麻烦，我可以帮你理清该怎么投诉、找谁、准备什么材料：\n"
     "· 充值失败、钱扣了没到账\n"
     "· 资金被盗刷\n"
     "· 找客服投诉却没人处理\n"
     "支持支付宝、微信支付、京东钱包、Apple Pay 等钱包。\n"
-    "请直接用文字或语音说说您遇到的问题，例如：“支付宝充值失败，钱扣了没到账”。"
+    "直接用文字或语音说说你遇到的问题就行，例如：“支付宝充值失败，钱扣了没到账”。"
 )
 ONLY_TEXT_AND_VOICE_TEXT = (
-    "抱歉，我目前只能看懂文字和语音消息。请用文字描述您遇到的问题，例如：“微信支付被盗刷了怎么办”。"
+    "抱歉，我目前只能看懂文字和语音消息。请用文字说说你遇到的问题，例如：“微信支付被盗刷了怎么办”。"
 )
-VOICE_NOT_RECOGNISED_TEXT = (
-    "抱歉，这段语音没能识别出文字。请再说一遍，或直接用文字描述您遇到的问题。"
-)
-EMPTY_TEXT_TEXT = "没有收到文字内容，请用文字描述您遇到的问题。"
-_UNSUPPORTED_TYPES = frozenset(
-    {"image", "video", "shortvideo", "location", "link", "file", "music", "news"}
-)
+VOICE_NOT_RECOGNISED_TEXT = "抱歉，这段语音没能识别出文字。请再说一遍，或直接用文字说说你遇到的问题。"
+EMPTY_TEXT_TEXT = "没有收到文字内容，请用文字说说你遇到的问题。"
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 Chunks = tuple[str, ...]
@@ -87,8 +82,7 @@ class WeChatSettings:
             app_id=bot_settings.env("WECHAT_APP_ID", "", environ),
             app_secret=bot_settings.env("WECHAT_APP_SECRET", "", environ),
             encoding_aes_key=bot_settings.env("WECHAT_ENCODING_AES_KEY", "", environ),
-            api_base_url=bot_settings.env("WECHAT_API_BASE_URL", "", environ)
-            or DEFAULT_API_BASE_URL,
+            api_base_url=bot_settings.env("WECHAT_API_BASE_URL", "", environ) or DEFAULT_API_BASE_URL,
             reply_budget_seconds=reply_budget_seconds,
             timestamp_window_seconds=timestamp_window_seconds,
         )
@@ -122,16 +116,25 @@ class WeChatSettings:
             return found
         if self.encoding_aes_key and not protocol.valid_aes_key(self.encoding_aes_key):
             found.append(
-                "WECHAT_ENCODING_AES_KEY must be the 43-letter EncodingAESKey from "
+                "WECHAT_ENCODING_AES_KEY must be the 43-character EncodingAESKey from "
                 "公众号后台 → 设置与开发 → 基本配置 → 服务器配置."
             )
         if self.encoding_aes_key and not self.app_id:
-            found.append("WECHAT_ENCODING_AES_KEY is set but WECHAT_APP_ID is not: encrypted mode needs both; set WECHAT_APP_ID.")
+            found.append(
+                "WECHAT_ENCODING_AES_KEY is set but WECHAT_APP_ID is not: encrypted mode needs both; set WECHAT_APP_ID."
+            )
         if self.app_secret and not self.app_id:
-            found.append("WECHAT_APP_SECRET is set but WECHAT_APP_ID is not: the customer-service API needs both; set WECHAT_APP_ID.")
+            found.append(
+                "WECHAT_APP_SECRET is set but WECHAT_APP_ID is not: "
+                "the customer-service API needs both; set WECHAT_APP_ID."
+            )
         if not self.api_base_url.startswith(("https://", "http://")):
             found.append("WECHAT_API_BASE_URL must start with https:// (default https://api.weixin.qq.com).")
         return found
+
+
+class _EncryptionNotConfigured(Exception):
+    """A safe-mode body arrived but decryption is not configured."""
 
 
 def _seconds(credentials: Mapping[str, Any], key: str, default: float) -> float:
@@ -142,7 +145,9 @@ def _seconds(credentials: Mapping[str, Any], key: str, default: float) -> float:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise RasaException(f"WeChat channel: {key} in credentials.yml must be a number of seconds, got {value!r}.") from None
+        raise RasaException(
+            f"WeChat channel: {key} in credentials.yml must be a number of seconds, got {value!r}."
+        ) from None
 
 
 def _log_modes(settings: WeChatSettings) -> None:
@@ -187,11 +192,16 @@ def _xml(body: str) -> HTTPResponse:
     return response.text(body, content_type="application/xml; charset=utf-8")
 
 
-async def _read_body(request: Request) -> bytes:
-    """The request body, refusing to read more than the protocol limit."""
+def _limit_body(request: Request) -> None:
+    """Cap this request's body at the protocol limit, also for what Sanic drains after we answer."""
     stream = request.stream
     if stream is not None and hasattr(stream, "request_max_size"):
         stream.request_max_size = protocol.MAX_BODY_BYTES
+
+
+async def _read_body(request: Request) -> bytes:
+    """The request body, refusing to read more than the protocol limit."""
+    _limit_body(request)
     try:
         await request.receive_body()
     except PayloadTooLarge as exc:
@@ -215,9 +225,7 @@ class WeChatInput(InputChannel):
         """Build from credentials.yml (timings) and the environment (secrets)."""
         credentials = credentials or {}
         settings = WeChatSettings.from_env(
-            reply_budget_seconds=_seconds(
-                credentials, "reply_budget_seconds", DEFAULT_REPLY_BUDGET_SECONDS
-            ),
+            reply_budget_seconds=_seconds(credentials, "reply_budget_seconds", DEFAULT_REPLY_BUDGET_SECONDS),
             timestamp_window_seconds=_seconds(
                 credentials, "timestamp_window_seconds", DEFAULT_TIMESTAMP_WINDOW_SECONDS
             ),
@@ -248,9 +256,7 @@ class WeChatInput(InputChannel):
         self._dedupe: RequestDeduplicator[Chunks] = RequestDeduplicator(
             ttl_seconds=max(600.0, 2 * settings.timestamp_window_seconds)
         )
-        self._buttons: BoundedTTLMap[str, dict[str, str]] = BoundedTTLMap(
-            BUTTON_MEMORY_USERS, BUTTON_MEMORY_SECONDS
-        )
+        self._buttons: BoundedTTLMap[str, dict[str, str]] = BoundedTTLMap(BUTTON_MEMORY_USERS, BUTTON_MEMORY_SECONDS)
         self._background: set[asyncio.Task[None]] = set()
         self._warned_plain_compat = False
 
@@ -268,11 +274,9 @@ class WeChatInput(InputChannel):
                 request.ip,
             )
             return False
-        if not protocol.timestamp_is_fresh(
-            timestamp, self._clock(), self.settings.timestamp_window_seconds
-        ):
+        if not protocol.timestamp_is_fresh(timestamp, self._clock(), self.settings.timestamp_window_seconds):
             logger.warning(
-                "Refused a WeChat webhook request from %s as a replay: timestamp %s is more "
+                "Refused a WeChat webhook request from %s as a replay: timestamp %r is more "
                 "than %.0f s from our clock. If genuine messages are refused, fix the server "
                 "clock (NTP) or raise timestamp_window_seconds.",
                 request.ip,
@@ -321,6 +325,7 @@ class WeChatInput(InputChannel):
     async def receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         """POST: one pushed message or event; answers within the reply budget."""
         started = time.monotonic()
+        _limit_body(request)
         if not self.settings.enabled:
             return _text("WeChat channel not configured", 503)
         if not self._authentic(request):
@@ -379,20 +384,20 @@ class WeChatInput(InputChannel):
                 return await self._ask_rasa(message, text, on_new_message) if text else (VOICE_NOT_RECOGNISED_TEXT,)
             if message.msg_type == "event":
                 return (WELCOME_TEXT,) if message.event == "subscribe" else ()
-            if message.msg_type in _UNSUPPORTED_TYPES:
-                return (ONLY_TEXT_AND_VOICE_TEXT,)
+            # image, video, location, link and anything newer.
             return (ONLY_TEXT_AND_VOICE_TEXT,)
-        except Exception:
-            logger.exception(
-                "Answering WeChat message %s failed; the user gets the outage apology. "
-                "Fix: see the traceback above.",
+        except Exception as exc:
+            logger.error(
+                "Answering WeChat message %s failed (%s: %s); the user gets the outage apology. "
+                "Fix: this is a bug in the WeChat channel; run with --debug for the traceback.",
                 message.dedupe_key,
+                type(exc).__name__,
+                exc,
+                exc_info=logger.isEnabledFor(logging.DEBUG),
             )
             return tuple(protocol.split_text(service_unavailable_text()))
 
-    async def _ask_rasa(
-        self, message: protocol.InboundMessage, text: str, on_new_message: OnNewMessage
-    ) -> Chunks:
+    async def _ask_rasa(self, message: protocol.InboundMessage, text: str, on_new_message: OnNewMessage) -> Chunks:
         """Send the user's text (or the payload of the option they typed) to Rasa."""
         payload = protocol.button_payload(text, self._buttons.get(message.openid) or {})
         collector = CollectingOutputChannel()
@@ -406,11 +411,14 @@ class WeChatInput(InputChannel):
                     message_id=message.msg_id,
                 )
             )
-        except Exception:
-            logger.exception(
-                "Rasa failed on WeChat message %s; the user gets the outage apology. "
-                "Fix: see the traceback above (action server down? model not loaded?).",
+        except Exception as exc:
+            logger.error(
+                "Rasa failed on WeChat message %s (%s: %s); the user gets the outage apology. "
+                "Fix: check that the action server is up and a model is loaded (--debug shows the traceback).",
                 message.dedupe_key,
+                type(exc).__name__,
+                exc,
+                exc_info=logger.isEnabledFor(logging.DEBUG),
             )
             return tuple(protocol.split_text(service_unavailable_text()))
         reply, options = protocol.render_bot_messages(collector.messages)
@@ -435,9 +443,7 @@ class WeChatInput(InputChannel):
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _send_chunks(
-        self, message: protocol.InboundMessage, chunks: Chunks, delay: float = 0.0
-    ) -> None:
+    async def _send_chunks(self, message: protocol.InboundMessage, chunks: Chunks, delay: float = 0.0) -> None:
         """Deliver chunks in order through the customer-service API; stop at the first failure."""
         if not chunks:
             return
@@ -471,7 +477,7 @@ class WeChatInput(InputChannel):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """Routes: GET / (health), GET /webhook (URL check), POST /webhook (messages)."""
-        wechat_webhook = Blueprint("wechat_webhook", __name__)
+        wechat_webhook = Blueprint("wechat_webhook")
 
         @wechat_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -490,7 +496,3 @@ class WeChatInput(InputChannel):
             await self.close()
 
         return wechat_webhook
-
-
-class _EncryptionNotConfigured(Exception):
-    """Safe-mode body arrived but no EncodingAESKey is configured."""

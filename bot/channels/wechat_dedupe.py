@@ -111,9 +111,7 @@ class RequestDeduplicator(Generic[T]):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Create an empty deduplicator."""
-        self._flights: BoundedTTLMap[str, _Flight[T]] = BoundedTTLMap(
-            max_entries, ttl_seconds, clock
-        )
+        self._flights: BoundedTTLMap[str, _Flight[T]] = BoundedTTLMap(max_entries, ttl_seconds, clock)
         self._background: set[asyncio.Task[None]] = set()
 
     async def run(
@@ -132,9 +130,7 @@ class RequestDeduplicator(Generic[T]):
             return Outcome(None, delivers=False)
         try:
             # asyncio.wait leaves the shared task running when this waiter's budget ends.
-            done, _ = await asyncio.wait(
-                {flight.task}, timeout=max(budget_seconds, 0.0)
-            )
+            done, _ = await asyncio.wait({flight.task}, timeout=max(budget_seconds, 0.0))
         except asyncio.CancelledError:
             # The client hung up (WeChat gave up on this try); nobody else may be listening.
             self._hand_off(key, flight, deliver_later)
@@ -159,9 +155,7 @@ class RequestDeduplicator(Generic[T]):
         if flight.handed_off or flight.delivered:
             return
         flight.handed_off = True
-        task = asyncio.ensure_future(
-            self._deliver_when_ready(key, flight.task, deliver_later)
-        )
+        task = asyncio.ensure_future(self._deliver_when_ready(key, flight.task, deliver_later))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -172,20 +166,26 @@ class RequestDeduplicator(Generic[T]):
         """Await the work, then deliver it; failures are logged, never raised."""
         try:
             value = await work
-        except Exception:
-            logger.exception(
-                "WeChat message %s failed after its reply budget ran out; the user got "
-                "no answer. Fix: see the traceback above (usually the Rasa server).",
+        except Exception as exc:
+            logger.error(
+                "WeChat message %s failed after its reply budget ran out (%s: %s); the user got no answer. "
+                "Fix: check the Rasa server (--debug shows the traceback).",
                 key,
+                type(exc).__name__,
+                exc,
+                exc_info=logger.isEnabledFor(logging.DEBUG),
             )
             return
         try:
             await deliver_later(value)
-        except Exception:
-            logger.exception(
-                "Late delivery of WeChat message %s failed; the user got no answer. "
-                "Fix: see the traceback above (usually the customer-service API).",
+        except Exception as exc:
+            logger.error(
+                "Late delivery of WeChat message %s failed (%s: %s); the user got no answer. "
+                "Fix: check the customer-service API settings (--debug shows the traceback).",
                 key,
+                type(exc).__name__,
+                exc,
+                exc_info=logger.isEnabledFor(logging.DEBUG),
             )
 
     @property

@@ -88,10 +88,14 @@ class InboundMessage:
 
     @property
     def dedupe_key(self) -> str:
-        """MsgId for messages; FromUserName + CreateTime for events (WeChat's own rule)."""
+        """MsgId for messages; FromUserName + CreateTime for events (WeChat's rule), plus the event name.
+
+        The event name keeps two different events of the same second apart (subscribe, then a menu
+        click); a retry repeats the same event, so it still matches.
+        """
         if self.msg_id:
             return f"msg:{self.msg_id}"
-        return f"evt:{self.openid}:{self.create_time}"
+        return f"evt:{self.openid}:{self.create_time}:{self.event}"
 
 
 # --- signatures -------------------------------------------------------------
@@ -122,13 +126,9 @@ def message_signature(token: str, timestamp: str, nonce: str, encrypted: str) ->
     return _sha1_of_sorted(token, timestamp, nonce, encrypted)
 
 
-def check_message_signature(
-    token: str, signature: str, timestamp: str, nonce: str, encrypted: str
-) -> bool:
+def check_message_signature(token: str, signature: str, timestamp: str, nonce: str, encrypted: str) -> bool:
     """True if `msg_signature` covers this encrypted payload and was made with our token."""
-    return bool(token) and _same(
-        message_signature(token, timestamp, nonce, encrypted), signature
-    )
+    return bool(token) and _same(message_signature(token, timestamp, nonce, encrypted), signature)
 
 
 def timestamp_is_fresh(timestamp: str, now: float, window_seconds: float) -> bool:
@@ -273,9 +273,7 @@ def split_text(text: str, limit_bytes: int = PASSIVE_REPLY_MAX_BYTES) -> list[st
     return chunks
 
 
-def render_buttons(
-    buttons: Sequence[Mapping[str, Any]], first_number: int = 1
-) -> tuple[str, dict[str, str]]:
+def render_buttons(buttons: Sequence[Mapping[str, Any]], first_number: int = 1) -> tuple[str, dict[str, str]]:
     """Numbered options ("回复 1 选择支付宝") and the number → payload map they define."""
     lines: list[str] = []
     options: dict[str, str] = {}
@@ -352,9 +350,7 @@ class _SecurePrpCrypto(PrpCrypto):  # type: ignore[misc,unused-ignore]  # wechat
 class _SecureWeChatCrypto(WeChatCrypto):  # type: ignore[misc,unused-ignore]  # wechatpy is untyped
     """WeChatCrypto that encrypts with `_SecurePrpCrypto`."""
 
-    def encrypt_message(
-        self, msg: str, nonce: str, timestamp: str | None = None
-    ) -> str:
+    def encrypt_message(self, msg: str, nonce: str, timestamp: str | None = None) -> str:
         """Encrypted reply XML (Encrypt, MsgSignature, TimeStamp, Nonce)."""
         return str(self._encrypt_message(msg, nonce, timestamp, _SecurePrpCrypto))
 
@@ -374,25 +370,15 @@ class MessageCipher:
         self._token = token
         self._crypto = _SecureWeChatCrypto(token, encoding_aes_key, app_id)
 
-    def decrypt(
-        self, encrypted: str, signature: str, timestamp: str, nonce: str
-    ) -> str:
+    def decrypt(self, encrypted: str, signature: str, timestamp: str, nonce: str) -> str:
         """Check `msg_signature` in constant time, then decrypt to the inner XML."""
-        if not check_message_signature(
-            self._token, signature, timestamp, nonce, encrypted
-        ):
+        if not check_message_signature(self._token, signature, timestamp, nonce, encrypted):
             raise ForgedMessage("msg_signature does not match")
         try:
-            return str(
-                self._crypto.decrypt_message(
-                    {"Encrypt": encrypted}, signature, timestamp, nonce
-                )
-            )
+            return str(self._crypto.decrypt_message({"Encrypt": encrypted}, signature, timestamp, nonce))
         except InvalidAppIdException as exc:
             raise ForgedMessage("message is addressed to another AppID") from exc
-        except (
-            Exception
-        ) as exc:  # bad base64, padding, length or AppID all surface differently
+        except Exception as exc:  # bad base64, padding, length or AppID all surface differently
             raise UndecryptableMessage(f"cannot decrypt: {type(exc).__name__}") from exc
 
     def encrypt(self, reply_xml: str, timestamp: str, nonce: str) -> str:

@@ -145,7 +145,9 @@ async def test_store_down_gives_the_apology_with_every_hotline(monkeypatch, tmp_
     base.knowledge_store.cache_clear()
     base.outage_reply.cache_clear()
     try:
-        dispatcher, events = await run(ActionAnswerProblem(), make_tracker("report_topup_failure", slots={"wallet": "alipay"}))
+        dispatcher, events = await run(
+            ActionAnswerProblem(), make_tracker("report_topup_failure", slots={"wallet": "alipay"})
+        )
     finally:
         base.knowledge_store.cache_clear()
     answer = texts(dispatcher)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from actions.knowledge import schema
 from actions.knowledge.__main__ import main as knowledge_cli
@@ -19,7 +20,10 @@ from tests.conftest import SEED_PATH
 def table_counts(url: str) -> dict[str, int]:
     engine = make_engine(url)
     with engine.connect() as conn:
-        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in schema.metadata.sorted_tables}
+        return {
+            t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in schema.metadata.sorted_tables
+        }
 
 
 def write_seed(tmp_path: Path, mutate) -> Path:
@@ -32,7 +36,12 @@ def write_seed(tmp_path: Path, mutate) -> Path:
 
 def test_store_answers_hotlines_from_the_seed(store: KnowledgeStore) -> None:
     hotlines = {p.key: p.hotline for p in store.platforms()}
-    assert hotlines == {"alipay": "95188", "wechat_pay": "95017", "jd_wallet": "400-606-5500", "apple_pay": "400-666-8800"}
+    assert hotlines == {
+        "alipay": "95188",
+        "wechat_pay": "95017",
+        "jd_wallet": "400-606-5500",
+        "apple_pay": "400-666-8800",
+    }
 
 
 def test_aliases_resolve_whatever_the_case(store: KnowledgeStore) -> None:
@@ -111,10 +120,15 @@ def test_bad_seed_through_the_cli_leaves_the_database_unchanged(
 def test_a_failing_insert_rolls_back_everything(seeded_db_url: str) -> None:
     seed = load_seed(SEED_PATH)
     broken = seed.__class__(
-        seed.version, seed.platforms, seed.categories, seed.evidence, seed.escalation + seed.escalation[:1], seed.notices
+        seed.version,
+        seed.platforms,
+        seed.categories,
+        seed.evidence,
+        seed.escalation + seed.escalation[:1],
+        seed.notices,
     )
     before = table_counts(seeded_db_url)
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         import_seed(make_engine(seeded_db_url), broken, "x")
     assert table_counts(seeded_db_url) == before
 

@@ -7,22 +7,35 @@ from pathlib import Path
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
-from actions.knowledge.nlu_aliases import render_wallet_nlu
+from actions.knowledge.nlu_aliases import WALLET_NLU_PATH, WALLET_TERMS_PATH, render_jieba_terms, render_wallet_nlu
 from actions.knowledge.seed import load_seed
 from tests.conftest import ROOT, SEED_PATH
 
 CONTRACT_INTENTS = {
-    "report_topup_failure", "report_fund_security", "report_support_unresponsive", "ask_account_closure",
-    "ask_hotline", "ask_evidence", "ask_next_step", "ask_legal_rights", "inform", "greet", "goodbye",
-    "thank", "affirm", "deny", "bot_challenge", "out_of_scope",
+    "report_topup_failure",
+    "report_fund_security",
+    "report_support_unresponsive",
+    "ask_account_closure",
+    "ask_hotline",
+    "ask_evidence",
+    "ask_next_step",
+    "ask_legal_rights",
+    "inform",
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "bot_challenge",
+    "out_of_scope",
 }
 
 
-def test_wallet_synonyms_file_is_generated_from_the_seed() -> None:
-    expected = render_wallet_nlu(load_seed(SEED_PATH).platforms)
-    assert (ROOT / "data" / "nlu" / "wallets.yml").read_text(encoding="utf-8") == expected, (
-        "run: python -m actions.knowledge.nlu_aliases > data/nlu/wallets.yml"
-    )
+def test_wallet_alias_files_are_generated_from_the_seed() -> None:
+    platforms = load_seed(SEED_PATH).platforms
+    hint = "run: python -m actions.knowledge.nlu_aliases, then make train"
+    assert WALLET_NLU_PATH.read_text(encoding="utf-8") == render_wallet_nlu(platforms), hint
+    assert WALLET_TERMS_PATH.read_text(encoding="utf-8") == render_jieba_terms(platforms), hint
 
 
 def test_every_annotated_wallet_maps_to_a_platform_key() -> None:

@@ -1,0 +1,211 @@
+"""Website chat channel: Rasa's socket.io channel, made safe to expose.
+
+Mounted from credentials.yml as `bot.channels.socketio.SocketIOInput`, with the
+socket.io endpoint at `/socket.io` and a health route at `/webhooks/webchat/`.
+What it adds to `rasa.core.channels.socketio.SocketIOInput`:
+
+- only the origins in `WEB_ALLOWED_ORIGINS` (plus the demo page's own) may connect,
+  where Rasa's accepts every website;
+- a session id must be ≥128 random bits, and a socket may only speak for the
+  session it was confirmed for, so nobody can read or write another's conversation;
+- over-long messages get a Chinese notice instead of reaching the model;
+- when Rasa fails or says nothing, the user gets the outage apology with hotlines;
+- rooms are joined with `await` (python-socketio 5.x made `enter_room` a coroutine,
+  which Rasa 3.6 does not await, so its persistent sessions never receive replies).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Dict, Optional, Set, Text
+
+from rasa.core.channels import socketio as rasa_socketio
+from rasa.core.channels.channel import OutputChannel, UserMessage, decode_bearer_token
+from rasa.shared.exceptions import RasaException
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from bot.channels import socketio_policy as policy
+from bot.fallback import service_unavailable_text
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+# Large enough for a pasted essay to reach us and be refused politely; engine.io drops bigger packets.
+MAX_HTTP_BUFFER_BYTES = 256 * 1024
+SESSION_REJECTED_EVT = "session_rejected"
+_REFUSED_ORIGINS_LOGGED = 100
+
+
+class WebChatOutput(rasa_socketio.SocketIOOutput):
+    """Rasa's socket.io output that counts what it sends, so silence can be noticed."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: Text) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.sent = 0
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        self.sent += 1
+        await super()._send_message(socket_id, response)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        """Custom payloads go out as the event's data (Rasa's passes them as emit() arguments)."""
+        await self._send_message(recipient_id, dict(json_message))
+
+
+class SocketIOInput(rasa_socketio.SocketIOInput):
+    """socket.io channel with origin, session and size checks."""
+
+    max_message_chars: int = policy.DEFAULT_MAX_MESSAGE_CHARS
+
+    @classmethod
+    def name(cls) -> Text:
+        # Not "socketio": Rasa's own channel keeps that name, route prefix and blueprint.
+        return "webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> SocketIOInput:
+        credentials = credentials or {}
+        max_chars = credentials.get("max_message_chars", policy.DEFAULT_MAX_MESSAGE_CHARS)
+        if not isinstance(max_chars, int) or isinstance(max_chars, bool) or max_chars < 1:
+            raise RasaException(
+                f"Website chat channel: max_message_chars in credentials.yml must be a positive whole number "
+                f"of characters, got {max_chars!r}; 1000 is a good value."
+            )
+        if not credentials.get("session_persistence", False):
+            logger.warning(
+                "Website chat channel: session_persistence is off in credentials.yml, so a page reload starts "
+                "a new conversation. Fix: set session_persistence: true."
+            )
+        channel = cls(
+            credentials.get("user_message_evt", "user_uttered"),
+            credentials.get("bot_message_evt", "bot_uttered"),
+            credentials.get("namespace"),
+            bool(credentials.get("session_persistence", False)),
+            credentials.get("socketio_path", "/socket.io"),
+            credentials.get("jwt_key"),
+            credentials.get("jwt_method", "HS256"),
+            credentials.get("metadata_key", "metadata"),
+        )
+        channel.max_message_chars = max_chars
+        return channel
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        """Output for external events (reminders, triggered intents)."""
+        if self.sio is None:
+            return super().get_output_channel()
+        return WebChatOutput(self.sio, self.bot_message_evt)
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """The socket.io server, attached to the Rasa app at `socketio_path`."""
+        settings = policy.WebChatSettings.from_env(max_message_chars=self.max_message_chars)
+        logger.info(
+            "Website chat channel on at %s; allowed origins: %s.",
+            self.socketio_path,
+            ", ".join(sorted(settings.allowed_origins)),
+        )
+        refused_logged: Set[str] = set()
+
+        def allow_origin(origin: Optional[str]) -> bool:
+            allowed = policy.origin_allowed(origin, settings.allowed_origins)
+            first_refusal = origin and origin not in refused_logged and len(refused_logged) < _REFUSED_ORIGINS_LOGGED
+            if not allowed and first_refusal:
+                refused_logged.add(str(origin))
+                logger.warning(
+                    "Refused a website chat connection from origin %s. If that site embeds the widget, "
+                    "add it to WEB_ALLOWED_ORIGINS.",
+                    origin,
+                )
+            return allowed
+
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=allow_origin,
+            max_http_buffer_size=MAX_HTTP_BUFFER_BYTES,
+        )
+        self.sio = sio
+        blueprint = rasa_socketio.SocketBlueprint(sio, self.socketio_path, "wallet_webchat_webhook", __name__)
+        namespace = self.namespace
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=namespace)
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            if not self.jwt_key:
+                return True
+            token = auth.get("token") if isinstance(auth, dict) else None
+            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
+
+        @sio.on("session_request", namespace=namespace)
+        async def session_request(sid: Text, data: Any = None) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            if requested is None:
+                session_id = policy.new_session_id()
+            elif policy.is_unguessable_session_id(requested):
+                session_id = requested
+            else:
+                logger.info(
+                    "Refused a website chat session id (%s characters): it must be at least 128 random bits.",
+                    len(requested) if isinstance(requested, str) else type(requested).__name__,
+                )
+                await sio.emit(
+                    SESSION_REJECTED_EVT,
+                    {"reason": "session_id must be at least 128 random bits (32 hex or 22 URL-safe characters)"},
+                    room=sid,
+                    namespace=namespace,
+                )
+                return
+            session = await sio.get_session(sid, namespace=namespace)
+            previous = session.get("session_id")
+            if previous and previous != session_id and self.session_persistence:
+                await sio.leave_room(sid, previous, namespace=namespace)
+            await sio.save_session(sid, {"session_id": session_id}, namespace=namespace)
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+
+        @sio.on(self.user_message_evt, namespace=namespace)
+        async def handle_message(sid: Text, data: Any = None) -> None:
+            session = await sio.get_session(sid, namespace=namespace)
+            session_id = session.get("session_id")
+            if not session_id:
+                await sio.emit(self.bot_message_evt, {"text": policy.NOT_READY_TEXT}, room=sid, namespace=namespace)
+                return
+            claimed = data.get("session_id") if isinstance(data, dict) else None
+            if claimed is not None and claimed != session_id:
+                logger.warning("Ignored a website chat message claiming a session other than its socket's own.")
+                return
+            text, too_long = policy.message_text(data, settings.max_message_chars)
+            if too_long:
+                notice = policy.too_long_text(settings.max_message_chars)
+                await sio.emit(self.bot_message_evt, {"text": notice}, room=sid, namespace=namespace)
+                return
+            if text is None:
+                return
+            recipient = session_id if self.session_persistence else sid
+            output = WebChatOutput(sio, self.bot_message_evt)
+            message = UserMessage(
+                text,
+                output,
+                recipient,
+                input_channel=self.name(),
+                metadata=policy.message_metadata(data, self.metadata_key or "metadata"),
+            )
+            try:
+                await on_new_message(message)
+            except Exception:
+                logger.exception("The assistant failed on a website chat message; sent the outage apology.")
+            if output.sent == 0:
+                logger.warning(
+                    "The assistant sent no reply to a website chat message (is the model loaded and the action "
+                    "server up?); sent the outage apology."
+                )
+                await output.send_text_message(recipient, service_unavailable_text())
+
+        return blueprint

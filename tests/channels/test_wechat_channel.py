@@ -1,0 +1,503 @@
+"""WeChat channel end to end on loopback: real WeChat bodies through rasa.core.run.configure_app.
+
+Rasa itself is replaced by a fake agent (answers, answers slowly, raises) and the
+customer-service API by a local aiohttp fake; nothing leaves 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import aiohttp
+import pytest
+import xmltodict
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.run import _create_single_channel, configure_app
+from rasa.shared.exceptions import RasaException
+from sanic import Sanic
+from wechatpy.crypto import WeChatCrypto
+
+from bot.channels import wechat_protocol as protocol
+from bot.channels.wechat import (
+    ONLY_TEXT_AND_VOICE_TEXT,
+    VOICE_NOT_RECOGNISED_TEXT,
+    WELCOME_TEXT,
+    WeChatInput,
+    WeChatSettings,
+)
+from bot.fallback import service_unavailable_text
+
+TOKEN = "wechatTestToken1"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+APP_ID = "wx1234567890abcdef"
+OPENID = "oUser_5d8f2c_openid"
+ACCOUNT = "gh_a1b2c3d4e5f6"
+PATH = "/webhooks/wechat/webhook"
+
+Script = Callable[[UserMessage, CollectingOutputChannel], Awaitable[None]]
+
+
+async def echo(message: UserMessage, out: CollectingOutputChannel) -> None:
+    await out.send_text_message(message.sender_id, f"收到：{message.text}")
+
+
+@dataclass
+class FakeRasa:
+    """Stands in for app.ctx.agent; the channel reaches it through Rasa's own register() handler."""
+
+    script: Script = echo
+    delay: float = 0.0
+    error: Exception | None = None
+    received: list[UserMessage] = field(default_factory=list)
+
+    async def handle_message(self, message: UserMessage) -> None:
+        self.received.append(message)
+        await asyncio.sleep(self.delay)
+        if self.error:
+            raise self.error
+        assert isinstance(message.output_channel, CollectingOutputChannel)
+        await self.script(message, message.output_channel)
+
+
+@dataclass
+class FakeCustomerService:
+    """Local stand-in for api.weixin.qq.com: token + custom/send."""
+
+    sent: list[dict[str, Any]] = field(default_factory=list)
+
+    async def token(self, request: web.Request) -> web.Response:
+        assert request.query["appid"] == APP_ID
+        return web.json_response({"access_token": "TOKEN", "expires_in": 7200})
+
+    async def send(self, request: web.Request) -> web.Response:
+        assert request.query["access_token"] == "TOKEN"
+        self.sent.append(await request.json())
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    @property
+    def texts(self) -> list[str]:
+        return [m["text"]["content"] for m in self.sent]
+
+
+def message_xml(msg_type: str = "text", extra: str = "", msg_id: str | None = "6912000000000000001") -> str:
+    msg_id_xml = f"<MsgId>{msg_id}</MsgId>" if msg_id else ""
+    return (
+        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{OPENID}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>"
+        f"{extra}{msg_id_xml}</xml>"
+    )
+
+
+def text_xml(content: str, msg_id: str = "6912000000000000001") -> str:
+    return message_xml("text", f"<Content><![CDATA[{content}]]></Content>", msg_id)
+
+
+def fields_of(reply: str) -> dict[str, str]:
+    """Parse a passive reply with the standard library (independent of our renderer)."""
+    root = ET.fromstring(reply)
+    return {child.tag: child.text or "" for child in root}
+
+
+@dataclass
+class Bot:
+    """A running Rasa server app with the WeChat channel, seen from WeChat's side."""
+
+    base: str
+    http: aiohttp.ClientSession
+    rasa: FakeRasa
+    api: FakeCustomerService
+    channel: WeChatInput
+
+    @staticmethod
+    def signed(timestamp: int | None = None, nonce: str = "1357924680") -> dict[str, str]:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        return {"signature": protocol.url_signature(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce}
+
+    async def get(self, params: dict[str, str]) -> tuple[int, str]:
+        async with self.http.get(self.base + PATH, params=params) as response:
+            return response.status, await response.text()
+
+    async def post(self, body: str | bytes, params: dict[str, str] | None = None) -> tuple[int, str]:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        async with self.http.post(
+            self.base + PATH, params=self.signed() if params is None else params, data=data
+        ) as response:
+            return response.status, await response.text()
+
+    async def say(self, content: str, msg_id: str = "6912000000000000001") -> str:
+        """Send a text message; return what the user sees in the passive reply."""
+        status, reply = await self.post(text_xml(content, msg_id))
+        assert status == 200, reply
+        fields = fields_of(reply)
+        assert (fields["ToUserName"], fields["FromUserName"], fields["MsgType"]) == (OPENID, ACCOUNT, "text")
+        return fields["Content"]
+
+
+BotFactory = Callable[..., Awaitable[Bot]]
+
+
+@pytest.fixture
+async def make_bot(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotFactory]:
+    monkeypatch.setattr(Sanic, "test_mode", True)  # several apps named rasa_core_no_api in one process
+    cleanups: list[Callable[[], Awaitable[None]]] = []
+
+    async def make(rasa: FakeRasa | None = None, **overrides: Any) -> Bot:
+        api = FakeCustomerService()
+        fake_app = web.Application()
+        fake_app.router.add_get("/cgi-bin/token", api.token)
+        fake_app.router.add_post("/cgi-bin/message/custom/send", api.send)
+        api_server = TestServer(fake_app, host="127.0.0.1", port=0)
+        await api_server.start_server()
+
+        settings = WeChatSettings(
+            token=TOKEN,
+            app_id=APP_ID,
+            app_secret="app-secret",
+            encoding_aes_key=AES_KEY,
+            api_base_url=str(api_server.make_url("")).rstrip("/"),
+            reply_budget_seconds=1.0,
+        )
+        channel = WeChatInput(replace(settings, **overrides))
+        channel.rest_delay_seconds = 0.0
+        app = configure_app(input_channels=[channel], enable_api=False)
+        app.ctx.agent = rasa or FakeRasa()
+
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
+        assert server is not None
+        await server.startup()
+        await server.before_start()
+        await server.after_start()
+        http = aiohttp.ClientSession()
+        port = sock.getsockname()[1]
+
+        async def cleanup() -> None:
+            await http.close()
+            await channel.drain()
+            await server.before_stop()
+            server.close()
+            await server.wait_closed()
+            await server.after_stop()
+            await api_server.close()
+
+        cleanups.append(cleanup)
+        return Bot(f"http://127.0.0.1:{port}", http, app.ctx.agent, api, channel)
+
+    yield make
+    for cleanup in reversed(cleanups):
+        await cleanup()
+
+
+# --- URL verification -------------------------------------------------------------------
+
+
+async def test_url_verification_echoes_echostr(make_bot: BotFactory) -> None:
+    bot = await make_bot()
+    status, body = await bot.get({**bot.signed(), "echostr": "8156924839238479"})
+    assert (status, body) == (200, "8156924839238479")
+
+
+async def test_url_verification_with_wrong_signature_is_forbidden(make_bot: BotFactory) -> None:
+    bot = await make_bot()
+    params = {**bot.signed(), "echostr": "8156924839238479"}
+    params["signature"] = protocol.url_signature("not-our-token", params["timestamp"], params["nonce"])
+    status, body = await bot.get(params)
+    assert status == 403 and "8156924839238479" not in body
+
+
+# --- plaintext messages --------------------------------------------------------------------
+
+
+async def test_plaintext_text_message_gets_the_assistants_answer(make_bot: BotFactory) -> None:
+    bot = await make_bot()
+    assert (
+        await bot.say("支付宝充值失败，钱扣了没到账", msg_id="6912000000000000042")
+        == "收到：支付宝充值失败，钱扣了没到账"
+    )
+    [message] = bot.rasa.received
+    assert (message.sender_id, message.message_id, message.input_channel) == (OPENID, "6912000000000000042", "wechat")
+
+
+async def test_answer_containing_cdata_terminator_reaches_the_user_intact(make_bot: BotFactory) -> None:
+    hostile = "注意]]></Content><MsgType>news</MsgType><Content><![CDATA[ 以及 <b>&amp; 💰 \x07"
+
+    async def say_hostile(message: UserMessage, out: CollectingOutputChannel) -> None:
+        await out.send_text_message(message.sender_id, hostile)
+
+    bot = await make_bot(FakeRasa(script=say_hostile))
+    status, reply = await bot.post(text_xml("你好"))
+    assert status == 200
+    fields = fields_of(reply)  # raises if the XML were broken
+    assert fields["MsgType"] == "text"
+    assert fields["Content"] == hostile.replace("\x07", "").strip()
+
+
+async def test_voice_with_recognition_goes_to_rasa_as_text(make_bot: BotFactory) -> None:
+    bot = await make_bot()
+    voice = "<MediaId><![CDATA[m]]></MediaId><Format><![CDATA[amr]]></Format>"
+    status, reply = await bot.post(message_xml("voice", voice + "<Recognition><![CDATA[钱被盗刷了]]></Recognition>"))
+    assert status == 200 and fields_of(reply)["Content"] == "收到：钱被盗刷了"
+    status, reply = await bot.post(message_xml("voice", voice, msg_id="6912000000000000002"))
+    assert fields_of(reply)["Content"] == VOICE_NOT_RECOGNISED_TEXT
+    assert [m.text for m in bot.rasa.received] == ["钱被盗刷了"]
+
+
+async def test_subscribe_gets_a_welcome_and_unsubscribe_gets_nothing(make_bot: BotFactory) -> None:
+    bot = await make_bot()
+    event = "<Event><![CDATA[subscribe]]></Event><EventKey><![CDATA[qrscene_7]]></EventKey>"
+    status, reply = await bot.post(message_xml("event", event, msg_id=None))
+    welcome = fields_of(reply)["Content"]
+    assert status == 200 and welcome == WELCOME_TEXT
+    for words in ("充值失败", "盗刷", "客服", "支付宝", "微信支付"):
+        assert words in welcome
+    status, reply = await bot.post(message_xml("event", "<Event><![CDATA[unsubscribe]]></Event>", msg_id=None))
+    assert (status, reply) == (200, "success")
+    assert bot.rasa.received == []
+
+
+async def test_image_gets_a_note_that_only_text_and_voice_are_understood(make_bot: BotFactory) -> None:
+    bot = await make_bot()
+    image = "<PicUrl><![CDATA[http://mmbiz.example/x.jpg]]></PicUrl><MediaId><![CDATA[m]]></MediaId>"
+    status, reply = await bot.post(message_xml("image", image))
+    assert status == 200 and fields_of(reply)["Content"] == ONLY_TEXT_AND_VOICE_TEXT
+    assert "文字和语音" in ONLY_TEXT_AND_VOICE_TEXT
+    assert bot.rasa.received == []
+
+
+async def test_buttons_are_numbered_and_a_typed_number_sends_the_payload(make_bot: BotFactory) -> None:
+    async def ask_platform(message: UserMessage, out: CollectingOutputChannel) -> None:
+        if message.text and message.text.startswith("/"):
+            await out.send_text_message(message.sender_id, f"好的，{message.text}")
+            return
+        buttons = [
+            {"title": "支付宝", "payload": '/choose_platform{"platform":"alipay"}'},
+            {"title": "微信支付", "payload": '/choose_platform{"platform":"wechat_pay"}'},
+        ]
+        await out.send_text_with_buttons(message.sender_id, "请问是哪个钱包？", buttons)
+
+    bot = await make_bot(FakeRasa(script=ask_platform))
+    shown = await bot.say("充值失败", msg_id="6912000000000000010")
+    assert shown == "请问是哪个钱包？\n回复 1 选择支付宝\n回复 2 选择微信支付"
+    assert await bot.say("１", msg_id="6912000000000000011") == '好的，/choose_platform{"platform":"alipay"}'
+    assert bot.rasa.received[-1].text == '/choose_platform{"platform":"alipay"}'
+    # The options were used up by that answer: a later "2" is plain text again.
+    await bot.say("2", msg_id="6912000000000000012")
+    assert bot.rasa.received[-1].text == "2"
+
+
+async def test_long_answer_is_split_and_the_rest_arrives_through_the_api(make_bot: BotFactory) -> None:
+    paragraphs = [f"第{i}步：" + "请保存好交易截图和聊天记录。" * 30 for i in range(1, 6)]
+
+    async def long_answer(message: UserMessage, out: CollectingOutputChannel) -> None:
+        await out.send_text_message(message.sender_id, "\n".join(paragraphs))
+
+    bot = await make_bot(FakeRasa(script=long_answer))
+    first = await bot.say("怎么投诉")
+    assert len(first.encode("utf-8")) <= protocol.PASSIVE_REPLY_MAX_BYTES
+    await bot.channel.drain()
+    assert bot.api.sent and all(m["touser"] == OPENID for m in bot.api.sent)
+    assert "\n".join([first, *bot.api.texts]) == "\n".join(paragraphs)
+
+
+# --- deadline, retries and failures ----------------------------------------------------------
+
+
+async def test_slow_answer_replies_success_in_time_then_arrives_via_the_api(make_bot: BotFactory) -> None:
+    bot = await make_bot(FakeRasa(delay=1.0), reply_budget_seconds=0.3)
+    started = time.monotonic()
+    status, reply = await bot.post(text_xml("资金被盗刷怎么办"))
+    assert (status, reply) == (200, "success")
+    assert time.monotonic() - started < 0.9  # well inside WeChat's 5 s
+    await bot.channel.drain()
+    assert bot.api.sent == [{"touser": OPENID, "msgtype": "text", "text": {"content": "收到：资金被盗刷怎么办"}}]
+
+
+async def test_same_msgid_three_times_while_running_reaches_rasa_once(make_bot: BotFactory) -> None:
+    bot = await make_bot(FakeRasa(delay=0.3))
+    body = text_xml("客服不处理", msg_id="6912000000000000077")
+    results = await asyncio.gather(*(bot.post(body) for _ in range(3)))
+    assert len(bot.rasa.received) == 1
+    assert all(status == 200 for status, _ in results)
+    contents = [fields_of(reply)["Content"] for _, reply in results if reply != "success"]
+    assert contents and set(contents) == {"收到：客服不处理"}
+    status, later = await bot.post(body)  # a retry after the answer: same reply, still one Rasa call
+    assert fields_of(later)["Content"] == "收到：客服不处理" and len(bot.rasa.received) == 1
+    await bot.channel.drain()
+    assert bot.api.sent == []  # answered passively, not twice
+
+
+@pytest.mark.parametrize("failure", ["raises", "silent"])
+async def test_rasa_failure_gets_the_calm_apology_with_hotlines(make_bot: BotFactory, failure: str) -> None:
+    async def nothing(message: UserMessage, out: CollectingOutputChannel) -> None:
+        return None
+
+    rasa = FakeRasa(error=RuntimeError("action server down")) if failure == "raises" else FakeRasa(script=nothing)
+    bot = await make_bot(rasa)
+    reply = await bot.say("充值失败")
+    assert reply == service_unavailable_text().strip()
+    assert "抱歉" in reply
+
+
+# --- refused requests ---------------------------------------------------------------------------
+
+
+async def test_forged_signature_is_forbidden_and_nothing_reaches_rasa(make_bot: BotFactory) -> None:
+    bot = await make_bot()
+    params = bot.signed()
+    params["signature"] = "0" * 40
+    status, _ = await bot.post(text_xml("伪造"), params)
+    assert status == 403
+    status, _ = await bot.post(text_xml("伪造"), {})
+    assert status == 403
+    assert bot.rasa.received == []
+
+
+async def test_replayed_old_request_is_forbidden(make_bot: BotFactory) -> None:
+    bot = await make_bot()
+    status, _ = await bot.post(text_xml("重放"), bot.signed(timestamp=int(time.time()) - 3600))
+    assert status == 403 and bot.rasa.received == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<xml><ToUserName>broken",
+        "这不是XML",
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;">]>'
+        "<xml><Content>&lol1;</Content></xml>",
+        '<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>' + text_xml("&xxe;"),
+    ],
+    ids=["truncated", "not-xml", "billion-laughs", "xxe"],
+)
+async def test_malformed_or_dtd_bodies_are_rejected_and_not_processed(make_bot: BotFactory, body: str) -> None:
+    bot = await make_bot()
+    status, _ = await bot.post(body)
+    assert status == 400 and bot.rasa.received == []
+
+
+async def test_oversized_body_is_rejected(make_bot: BotFactory) -> None:
+    bot = await make_bot()
+    status, _ = await bot.post(text_xml("大" * 30_000))  # ~90 KB
+    assert status == 413 and bot.rasa.received == []
+
+
+async def test_without_token_the_channel_answers_503(make_bot: BotFactory) -> None:
+    bot = await make_bot(token="")
+    assert (await bot.get({**bot.signed(), "echostr": "1"}))[0] == 503
+    assert (await bot.post(text_xml("你好")))[0] == 503
+    assert bot.rasa.received == []
+
+
+# --- encrypted modes --------------------------------------------------------------------------------
+
+
+def encrypted_request(bot: Bot, inner_xml: str, compatible: bool = False) -> tuple[str, dict[str, str]]:
+    """Encrypt like WeChat does: body with <Encrypt>, msg_signature in the query."""
+    timestamp, nonce = str(int(time.time())), "246813579"
+    envelope = xmltodict.parse(WeChatCrypto(TOKEN, AES_KEY, APP_ID).encrypt_message(inner_xml, nonce, timestamp))["xml"]
+    encrypted = f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>"
+    if compatible:  # the plaintext fields travel alongside the encrypted copy
+        body = inner_xml[: -len("</xml>")] + encrypted
+    else:
+        body = f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>" + encrypted
+    params = {
+        **bot.signed(int(timestamp), nonce),
+        "encrypt_type": "aes",
+        "msg_signature": envelope["MsgSignature"],
+        "openid": OPENID,
+    }
+    return body, params
+
+
+def decrypt_reply(reply: str) -> dict[str, str]:
+    envelope = xmltodict.parse(reply)["xml"]
+    inner = WeChatCrypto(TOKEN, AES_KEY, APP_ID).decrypt_message(
+        reply, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"]
+    )
+    return fields_of(inner)
+
+
+@pytest.mark.parametrize("compatible", [False, True], ids=["safe", "compatible"])
+async def test_encrypted_request_gets_an_encrypted_reply_that_decrypts(make_bot: BotFactory, compatible: bool) -> None:
+    bot = await make_bot()
+    body, params = encrypted_request(bot, text_xml("京东钱包充值失败"), compatible)
+    status, reply = await bot.post(body, params)
+    assert status == 200
+    assert "京东钱包" not in reply  # the answer travels encrypted
+    fields = decrypt_reply(reply)
+    assert (fields["Content"], fields["ToUserName"]) == ("收到：京东钱包充值失败", OPENID)
+    assert [m.sender_id for m in bot.rasa.received] == [OPENID]
+
+
+async def test_encrypted_request_with_forged_msg_signature_is_forbidden(make_bot: BotFactory) -> None:
+    bot = await make_bot()
+    body, params = encrypted_request(bot, text_xml("伪造"))
+    params["msg_signature"] = "0" * 40
+    status, _ = await bot.post(body, params)
+    assert status == 403 and bot.rasa.received == []
+
+
+async def test_compatible_mode_without_aes_key_still_answers_in_plaintext(make_bot: BotFactory) -> None:
+    bot = await make_bot(encoding_aes_key="")
+    body, params = encrypted_request(bot, text_xml("你好"), compatible=True)
+    status, reply = await bot.post(body, params)
+    assert status == 200 and fields_of(reply)["Content"] == "收到：你好"
+
+
+# --- start-up configuration ------------------------------------------------------------------------
+
+WECHAT_KEYS = ("WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_ENCODING_AES_KEY", "WECHAT_API_BASE_URL")
+
+
+def set_env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
+    for key in WECHAT_KEYS:  # an empty real variable wins over any local .env
+        monkeypatch.setenv(key, values.get(key, ""))
+
+
+def test_credentials_entry_builds_the_channel_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_env(
+        monkeypatch, WECHAT_TOKEN=TOKEN, WECHAT_APP_ID=APP_ID, WECHAT_APP_SECRET="s", WECHAT_ENCODING_AES_KEY=AES_KEY
+    )
+    channel = _create_single_channel("bot.channels.wechat.WeChatInput", {"reply_budget_seconds": 3.5})
+    assert isinstance(channel, WeChatInput) and channel.name() == "wechat"
+    assert channel.settings.reply_budget_seconds == 3.5
+    assert channel.settings.timestamp_window_seconds == 300
+    assert channel.settings.api_base_url == "https://api.weixin.qq.com"
+    assert channel.settings.encryption_enabled and channel.settings.api_enabled
+
+
+def test_missing_token_mounts_but_logs_which_key_to_set(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    set_env(monkeypatch)
+    channel = WeChatInput.from_credentials(None)
+    assert isinstance(channel, WeChatInput) and not channel.settings.enabled
+    assert "WECHAT_TOKEN" in caplog.text and "503" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("env", "credentials", "named"),
+    [
+        ({"WECHAT_TOKEN": TOKEN, "WECHAT_ENCODING_AES_KEY": AES_KEY}, {}, "WECHAT_APP_ID"),
+        ({"WECHAT_TOKEN": TOKEN, "WECHAT_APP_SECRET": "s"}, {}, "WECHAT_APP_ID"),
+        ({"WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_ENCODING_AES_KEY": "short"}, {}, "43"),
+        ({"WECHAT_TOKEN": TOKEN, "WECHAT_API_BASE_URL": "api.weixin.qq.com"}, {}, "WECHAT_API_BASE_URL"),
+        ({"WECHAT_TOKEN": TOKEN}, {"reply_budget_seconds": 6}, "reply_budget_seconds"),
+        ({"WECHAT_TOKEN": TOKEN}, {"timestamp_window_seconds": "soon"}, "timestamp_window_seconds"),
+    ],
+)
+def test_settings_that_cannot_work_stop_start_up_naming_the_key(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], credentials: dict[str, Any], named: str
+) -> None:
+    set_env(monkeypatch, **env)
+    with pytest.raises(RasaException, match=named):
+        WeChatInput.from_credentials(credentials)
