@@ -33,3 +33,9 @@ validate: bootstrap
 
 test: train lint validate
 	@source scripts/env.sh && python -m pytest tests
+
+# Talk to the running bot through the WeChat channel like WeChat does (see docs/wechat.md):
+#   make wechat-sim [MODE=plain|compat|safe] [BENCH=200]
+.PHONY: wechat-sim
+wechat-sim: bootstrap
+	@source scripts/env.sh && python scripts/wechat_sim.py $(if $(MODE),--mode $(MODE)) $(if $(BENCH),--bench $(BENCH)) $(ARGS)

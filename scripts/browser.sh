@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
-# Install the system Chromium (and a CJK font for readable screenshots) used by
-# the browser test; does nothing when /usr/bin/chromium is already there.
-# Playwright is pointed at this binary: no browser is ever downloaded.
+# Install the system Chromium used by the browser test, with CJK and emoji fonts
+# so screenshots are readable; does nothing when they are already installed.
+# Playwright is pointed at /usr/bin/chromium: no browser is ever downloaded.
 set -euo pipefail
 
-if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy"; then
+packages=(chromium chromium-driver fonts-wqy-microhei fonts-noto-color-emoji)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ -x /usr/bin/chromium ] && [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "Chromium is missing: run 'sudo apt-get install -y chromium chromium-driver fonts-wqy-microhei' (the browser test needs it)." >&2
+  echo "Missing for the browser test: ${missing[*]}. Run: sudo apt-get install -y ${packages[*]}" >&2
   exit 1
 fi
 
-echo "Installing Chromium and a CJK font from Debian (first time only)..."
+echo "Installing ${missing[*]} from Debian for the browser test (first time only)..."
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-wqy-microhei >/dev/null
-/usr/bin/chromium --version
+apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+/usr/bin/chromium --version 2>/dev/null

@@ -32,6 +32,7 @@ if [ "${1:-}" = "--shell" ]; then
   exit 0
 fi
 
+export WEB_PORT="${WEB_PORT:-8080}"  # the socket.io channel allows the demo page's origin
 api_args=()
 if [ -n "${RASA_API_TOKEN:-}" ]; then api_args=(--enable-api --auth-token "$RASA_API_TOKEN"); fi
 rasa run --model "$MODEL_PATH" --endpoints endpoints.yml --credentials credentials.yml \
@@ -39,13 +40,22 @@ rasa run --model "$MODEL_PATH" --endpoints endpoints.yml --credentials credentia
 pids+=($!)
 wait_for "Rasa server" "http://127.0.0.1:${RASA_PORT}/" "${pids[-1]}" 180
 
+python web/serve.py --port "$WEB_PORT" &
+pids+=($!)
+wait_for "Widget demo server" "http://127.0.0.1:${WEB_PORT}/healthz" "${pids[-1]}" 30
+
+telegram="Telegram: off (set TELEGRAM_BOT_TOKEN in .env to turn it on)"
+if [ -n "${TELEGRAM_BOT_TOKEN:-}" ]; then telegram="Telegram: on at /webhooks/telegram/webhook (webhook registration is logged above)"; fi
+
 cat <<MSG
 
 钱包投诉助手 is ready.
   REST:    curl -s -XPOST localhost:${RASA_PORT}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
              -d '{"sender":"me","message":"我用支付宝充值失败了"}'
   Actions: http://localhost:${ACTIONS_PORT}/health
-Press Ctrl-C to stop both servers.
+  Web:     http://localhost:${WEB_PORT}/  (help page with the chat widget)
+  ${telegram}
+Press Ctrl-C to stop the servers.
 MSG
 wait -n "${pids[@]}"
 echo "A server stopped unexpectedly; stopping the other." >&2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import signal
@@ -172,6 +173,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServers
     token = secrets.token_urlsafe(16)
     env = {
         **os.environ,
+        **wechat_test_env(),
+        **web_and_telegram_test_env(),
         "KNOWLEDGE_DB_URL": knowledge_url,
         "KNOWLEDGE_SEED_PATH": str(SEED_PATH),
         "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
@@ -211,3 +214,131 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServers
     finally:
         for process in running.processes.values():
             stop_process(process)
+
+
+# --- WeChat channel on the shared servers -------------------------------------------------------
+# `servers` merges wechat_test_env() into its env: the WeChat channel is on there with these fixed
+# test keys, and its customer-service API calls go to a fake on loopback, never to WeChat.
+
+WECHAT_TEST_TOKEN = "e2eWeChatTestToken"
+WECHAT_TEST_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+WECHAT_TEST_APP_ID = "wx0e2e000000000001"
+WECHAT_TEST_APP_SECRET = "e2e-wechat-app-secret"
+
+
+class FakeWeChatApi:
+    """api.weixin.qq.com on loopback (token + custom/send) in a thread; records what is sent."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import ThreadingHTTPServer
+
+        self.access_token = "E2E_" + secrets.token_hex(8)
+        self.sent: List[Dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, name="fake-wechat-api", daemon=True).start()
+
+    def _handler(self) -> type:
+        import json
+        from http.server import BaseHTTPRequestHandler
+        from urllib.parse import parse_qs, urlsplit
+
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                return
+
+            def _json(self, payload: Dict[str, Any]) -> None:
+                body = json.dumps(payload).encode("utf-8")
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                if (url.path, query.get("appid"), query.get("secret")) != (
+                    "/cgi-bin/token",
+                    WECHAT_TEST_APP_ID,
+                    WECHAT_TEST_APP_SECRET,
+                ):
+                    self._json({"errcode": 40013, "errmsg": "invalid appid"})
+                    return
+                self._json({"access_token": api.access_token, "expires_in": 7200})
+
+            def do_POST(self) -> None:
+                url = urlsplit(self.path)
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if url.path != "/cgi-bin/message/custom/send" or parse_qs(url.query).get("access_token") != [
+                    api.access_token
+                ]:
+                    self._json({"errcode": 40001, "errmsg": "invalid credential"})
+                    return
+                with api._lock:
+                    api.sent.append(json.loads(raw.decode("utf-8")))
+                self._json({"errcode": 0, "errmsg": "ok"})
+
+        return Handler
+
+    def texts_to(self, openid: str) -> List[str]:
+        """Texts sent so far to `openid`, in order."""
+        with self._lock:
+            return [m["text"]["content"] for m in self.sent if m.get("touser") == openid]
+
+
+_fake_wechat_api: Optional[FakeWeChatApi] = None
+
+
+def shared_fake_wechat_api() -> FakeWeChatApi:
+    """The one fake customer-service API of this test run, started on first use."""
+    global _fake_wechat_api
+    if _fake_wechat_api is None:
+        _fake_wechat_api = FakeWeChatApi()
+    return _fake_wechat_api
+
+
+def wechat_test_env() -> Dict[str, str]:
+    """WECHAT_* for the shared servers (they win over the real environment and .env)."""
+    return {
+        "WECHAT_TOKEN": WECHAT_TEST_TOKEN,
+        "WECHAT_ENCODING_AES_KEY": WECHAT_TEST_AES_KEY,
+        "WECHAT_APP_ID": WECHAT_TEST_APP_ID,
+        "WECHAT_APP_SECRET": WECHAT_TEST_APP_SECRET,
+        "WECHAT_API_BASE_URL": shared_fake_wechat_api().base_url,
+    }
+
+
+@pytest.fixture
+def fake_wechat_api(servers: RunningServers) -> FakeWeChatApi:
+    """The fake customer-service API the shared servers' WeChat channel sends to."""
+    assert servers.env["WECHAT_API_BASE_URL"] == shared_fake_wechat_api().base_url
+    return shared_fake_wechat_api()
+
+
+# --- Website widget and Telegram channels on the shared servers ---------------------------------
+# `servers` merges web_and_telegram_test_env() into its env: the socket.io channel allows the origin
+# of the demo page that tests/web serves on WEB_PORT, and the Telegram channel is on, pointed at a
+# fake Bot API port where nothing listens until tests/channels/test_telegram_channel.py starts its
+# fake there, so the servers also show that they start while Telegram is unreachable.
+
+TELEGRAM_TEST_BOT_TOKEN = "123456789:AAE2eTelegramTestTokenOnLoopback00"
+TELEGRAM_TEST_SECRET = "e2e-telegram-webhook-secret"
+
+
+@functools.cache
+def web_and_telegram_test_env() -> Dict[str, str]:
+    """WEB_PORT and TELEGRAM_* for the shared servers (they win over the real environment and .env)."""
+    return {
+        "WEB_PORT": str(free_port()),
+        "WEB_ALLOWED_ORIGINS": "",
+        "TELEGRAM_BOT_TOKEN": TELEGRAM_TEST_BOT_TOKEN,
+        "TELEGRAM_SECRET_TOKEN": TELEGRAM_TEST_SECRET,
+        "TELEGRAM_WEBHOOK_URL": "https://wallet-assistant.invalid/webhooks/telegram/webhook",
+        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{free_port()}",
+    }

@@ -45,7 +45,7 @@ def render_demo_page(rasa_url: str) -> str:
 
 
 def create_app(rasa_url: str) -> web.Application:
-    """The aiohttp app: `/`, `/demo/*`, `/widget/*` and `/healthz`."""
+    """The aiohttp app: `/`, `/demo/*`, `/widget/*`, `/healthz` (and an empty `/favicon.ico`)."""
     csp = content_security_policy(rasa_url)
 
     @web.middleware
@@ -75,9 +75,13 @@ def create_app(rasa_url: str) -> web.Application:
     async def health(_: web.Request) -> web.Response:
         return web.Response(text="ok")
 
+    async def no_favicon(_: web.Request) -> web.Response:
+        return web.Response(status=204)
+
     app = web.Application(middlewares=[security_headers])
     app.router.add_get("/", index)
     app.router.add_get("/healthz", health)
+    app.router.add_get("/favicon.ico", no_favicon)
     app.router.add_static("/demo/", DEMO_DIR)
     if DIST_DIR.is_dir():
         app.router.add_static("/widget/", DIST_DIR)

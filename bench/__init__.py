@@ -1,0 +1,1 @@
+"""Measurement tools behind `make eval` and `make bench`; neither server ever loads them."""
