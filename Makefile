@@ -32,10 +32,20 @@ validate: bootstrap
 	@source scripts/env.sh && rasa data validate --domain domain.yml --data data --config config.yml --fail-on-warnings
 
 test: train lint validate
-	@source scripts/env.sh && python -m pytest tests
+	@source scripts/env.sh && pip check && python -m pytest tests
 
 # Talk to the running bot through the WeChat channel like WeChat does (see docs/wechat.md):
 #   make wechat-sim [MODE=plain|compat|safe] [BENCH=200]
 .PHONY: wechat-sim
 wechat-sim: bootstrap
 	@source scripts/env.sh && python scripts/wechat_sim.py $(if $(MODE),--mode $(MODE)) $(if $(BENCH),--bench $(BENCH)) $(ARGS)
+
+# Measured quality and speed: reports/nlu.md and reports/bench.md (+ PNGs).
+# Quick runs pass flags through ARGS, e.g. make eval ARGS="--folds 2 --epochs 5" or
+# make bench ARGS="--repeats 5 --load-seconds 5 --skip-training"; see --help of each script.
+.PHONY: eval bench
+eval: train
+	@source scripts/env.sh && python scripts/eval_nlu.py $(ARGS)
+
+bench: train
+	@source scripts/env.sh && python scripts/bench.py $(ARGS)

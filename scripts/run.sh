@@ -23,9 +23,9 @@ wait_for() {  # wait_for NAME URL PID SECONDS
   done
 }
 
-python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
+python -m actions.server --port "$ACTIONS_PORT" &
 pids+=($!)
-wait_for "Action server" "http://127.0.0.1:${ACTIONS_PORT}/health" "${pids[-1]}" 60
+wait_for "Action server (knowledge store)" "http://127.0.0.1:${ACTIONS_PORT}/health/knowledge" "${pids[-1]}" 60
 
 if [ "${1:-}" = "--shell" ]; then
   rasa shell --model "$MODEL_PATH" --endpoints endpoints.yml
@@ -38,7 +38,8 @@ if [ -n "${RASA_API_TOKEN:-}" ]; then api_args=(--enable-api --auth-token "$RASA
 rasa run --model "$MODEL_PATH" --endpoints endpoints.yml --credentials credentials.yml \
   --port "$RASA_PORT" "${api_args[@]}" &
 pids+=($!)
-wait_for "Rasa server" "http://127.0.0.1:${RASA_PORT}/" "${pids[-1]}" 180
+# Ready means: model loaded, action server and knowledge store answering.
+wait_for "Rasa server" "http://127.0.0.1:${RASA_PORT}/webhooks/health/" "${pids[-1]}" 180
 
 python web/serve.py --port "$WEB_PORT" &
 pids+=($!)
@@ -52,7 +53,7 @@ cat <<MSG
 钱包投诉助手 is ready.
   REST:    curl -s -XPOST localhost:${RASA_PORT}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
              -d '{"sender":"me","message":"我用支付宝充值失败了"}'
-  Actions: http://localhost:${ACTIONS_PORT}/health
+  Health:  http://localhost:${RASA_PORT}/webhooks/health/  (model, action server, knowledge store)
   Web:     http://localhost:${WEB_PORT}/  (help page with the chat widget)
   ${telegram}
 Press Ctrl-C to stop the servers.

@@ -24,6 +24,23 @@ from actions.knowledge.store import KnowledgeStore, import_seed, make_engine, se
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PATH = ROOT / "knowledge" / "seed.yml"
+ARTIFACTS = ROOT / "test-artifacts"
+_FIGURES: List[str] = []
+
+
+def report_figure(line: str) -> None:
+    """A measured figure (accuracy, throughput): printed at the end of the run and kept in test-artifacts/."""
+    _FIGURES.append(line)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with (ARTIFACTS / "figures.txt").open("a", encoding="utf-8") as out:
+        out.write(line + "\n")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _FIGURES:
+        terminalreporter.section("measured figures")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture
@@ -82,7 +99,7 @@ def make_tracker(
 
 # --- Real servers on loopback, started once per test run and shared -------------------------
 
-MODEL_PATH = ROOT / "models" / "wallet-assistant.tar.gz"
+MODEL_PATH = ROOT / os.environ.get("MODEL_PATH", "models/wallet-assistant.tar.gz")
 
 
 @dataclass
@@ -153,12 +170,29 @@ def start_action_server(servers: RunningServers) -> None:
     port = servers.actions_url.rsplit(":", 1)[1]
     process = start_process(
         "actions",
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", port],
+        [sys.executable, "-m", "actions.server", "--port", port],
         servers.env,
         servers.workdir,
     )
     servers.processes["actions"] = process
-    wait_until_healthy(f"{servers.actions_url}/health", process, servers.workdir / "actions.log", 90)
+    wait_until_healthy(f"{servers.actions_url}/health/knowledge", process, servers.workdir / "actions.log", 90)
+
+
+def rasa_run_args(servers: RunningServers) -> List[str]:
+    """`rasa run` for the test server: the repo's endpoints and credentials, API on with a token."""
+    return [
+        str(Path(sys.executable).parent / "rasa"), "run", "--model", str(MODEL_PATH),
+        "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        "--port", servers.rasa_url.rsplit(":", 1)[1], "--enable-api", "--auth-token", servers.api_token,
+    ]  # fmt: skip
+
+
+def restart_rasa_server(servers: RunningServers) -> None:
+    """Kill the Rasa server and start it again on the same port and stores."""
+    stop_process(servers.processes["rasa"])
+    process = start_process("rasa-restarted", rasa_run_args(servers), servers.env, servers.workdir)
+    servers.processes["rasa"] = process
+    wait_until_healthy(f"{servers.rasa_url}/webhooks/health/", process, servers.workdir / "rasa-restarted.log", 240)
 
 
 @pytest.fixture(scope="session")
@@ -178,7 +212,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServers
         "KNOWLEDGE_DB_URL": knowledge_url,
         "KNOWLEDGE_SEED_PATH": str(SEED_PATH),
         "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
-        "TRACKER_SQLITE_PATH": str(workdir / "tracker.db"),
+        "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
+        "LOCK_STORE_URL": "",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
     }
@@ -190,26 +225,11 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServers
         env=env,
         processes={},
     )
-    rasa_args = [
-        str(Path(sys.executable).parent / "rasa"),
-        "run",
-        "--model",
-        str(MODEL_PATH),
-        "--endpoints",
-        "endpoints.yml",
-        "--credentials",
-        "credentials.yml",
-        "--port",
-        str(rasa_port),
-        "--enable-api",
-        "--auth-token",
-        token,
-    ]
-    rasa = start_process("rasa", rasa_args, env, workdir)
+    rasa = start_process("rasa", rasa_run_args(running), env, workdir)
     running.processes["rasa"] = rasa
     try:
         start_action_server(running)
-        wait_until_healthy(running.rasa_url, rasa, workdir / "rasa.log", 240)
+        wait_until_healthy(f"{running.rasa_url}/webhooks/health/", rasa, workdir / "rasa.log", 240)
         yield running
     finally:
         for process in running.processes.values():

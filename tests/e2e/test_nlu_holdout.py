@@ -6,7 +6,7 @@ import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
 from actions.knowledge.seed import load_seed
-from tests.conftest import ROOT, SEED_PATH, RunningServers
+from tests.conftest import ROOT, SEED_PATH, RunningServers, report_figure
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +33,7 @@ def test_held_out_intent_and_wallet_accuracy(servers: RunningServers) -> None:
             wallet_hits += {e["value"] for e in parsed["entities"] if e["entity"] == "wallet"} == wanted
     intent_accuracy = intent_hits / len(examples)
     wallet_accuracy = wallet_hits / wallet_total
-    print(
+    report_figure(
         f"held-out intent accuracy {intent_accuracy:.3f} ({len(examples)} examples), "
         f"wallet accuracy {wallet_accuracy:.3f} ({wallet_total})"
     )

@@ -1,0 +1,70 @@
+"""Start the action server: rasa_sdk's app plus a health route that checks the knowledge store.
+
+    python -m actions.server --port 5055
+
+GET /health           rasa_sdk's own liveness check
+GET /health/knowledge  200 {"knowledge_store": {"state": "ok", ...}} or 503 with the cause
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from typing import Optional, Sequence
+
+from rasa_sdk.endpoint import DEFAULT_SERVER_PORT, create_app
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from actions.base import knowledge_store
+from actions.knowledge.store import KnowledgeStoreUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+def knowledge_health() -> tuple[dict, int]:
+    """The knowledge store's state for the health route, and the HTTP status."""
+    try:
+        info = knowledge_store().seed_info()
+        platforms = len(knowledge_store().platforms())
+    except KnowledgeStoreUnavailable as exc:
+        return {"state": "unavailable", "cause": str(exc)[:300]}, 503
+    if not info or platforms == 0:
+        return {"state": "empty", "cause": "not seeded: run `python -m actions.knowledge import`"}, 503
+    return {
+        "state": "ok",
+        "seed_version": info.get("version"),
+        "fingerprint": info.get("fingerprint", "")[:12],
+        "platforms": platforms,
+    }, 200
+
+
+def build_app() -> Sanic:
+    """rasa_sdk's action app with our knowledge health route."""
+    app = create_app("actions")
+
+    @app.get("/health/knowledge")
+    async def health_knowledge(_request: Request) -> HTTPResponse:
+        state, status = knowledge_health()
+        return response.json({"status": "ok" if status == 200 else "degraded", "knowledge_store": state}, status=status)
+
+    return app
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Parse the port and serve (one worker: the store's engine is per process)."""
+    parser = argparse.ArgumentParser(prog="python -m actions.server")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("ACTIONS_PORT", DEFAULT_SERVER_PORT)))
+    parser.add_argument("--host", default=os.environ.get("SANIC_HOST", "127.0.0.1"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-8s %(name)s - %(message)s")
+    app = build_app()
+    state, _ = knowledge_health()
+    logger.info("Knowledge store at start-up: %s", state)
+    app.run(args.host, args.port, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

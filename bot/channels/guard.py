@@ -1,0 +1,137 @@
+"""What every channel does around Rasa: mask secrets, refuse junk, never answer with silence.
+
+`guarded(on_new_message)` wraps the handler Rasa gives a channel's blueprint:
+- empty or over-long text is answered with a short Chinese notice, without Rasa;
+- verification codes, passwords, ID and card numbers are masked before Rasa (and so
+  the tracker store and the logs) see them, and the user is warned not to share them;
+- if Rasa fails, times out or produces nothing (e.g. the action server is down), the
+  user gets the calm apology with the platform hotlines and the operator one log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+import yaml
+from rasa.core.channels.channel import OutputChannel, UserMessage
+
+from bot import settings
+from bot.fallback import service_unavailable_text
+from bot.privacy import mask_sensitive
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 1000
+DEFAULT_TURN_BUDGET_SECONDS = 30.0
+EMPTY_MESSAGE_NOTICE = "好像没收到文字内容 🙂 请直接描述遇到的问题，比如“支付宝充值扣了钱没到账”。"
+TOO_LONG_NOTICE = f"消息有点长，我一次最多看 {MAX_MESSAGE_CHARS} 个字。请挑重点再说一遍：哪个钱包、出了什么问题。"
+_PRIVACY_FALLBACK = "请不要发送密码、验证码、身份证号或完整银行卡号，我已经把它们隐藏了。"
+
+Handler = Callable[[UserMessage], Awaitable[Any]]
+
+
+@functools.lru_cache(maxsize=4)
+def privacy_warning_text(seed_file: Optional[Path] = None) -> str:
+    """The seed's fraud warning, plus the note that the numbers were hidden."""
+    path = seed_file or settings.seed_path()
+    try:
+        seed = yaml.safe_load(path.read_text(encoding="utf-8"))
+        notice = seed["notices"]["fraud_warning"]
+        warning = str(notice["text"] if isinstance(notice, dict) else notice).strip()
+    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
+        logger.error("Cannot read the fraud warning from %s (%s); using a generic one.", path, exc)
+        return _PRIVACY_FALLBACK
+    return f"🔐 {warning}\n我已经把你发的敏感号码隐藏了，不会保存原文。"
+
+
+class CountingOutputChannel(OutputChannel):
+    """Passes every message through to the real channel and counts them."""
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+        self.sent = 0
+
+    @classmethod
+    def name(cls) -> Text:
+        return "counting"
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self.inner, attribute)
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        self.sent += 1
+        await self.inner.send_response(recipient_id, message)
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        self.sent += 1
+        await self.inner.send_text_message(recipient_id, text, **kwargs)
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        self.sent += 1
+        await self.inner.send_text_with_buttons(recipient_id, text, buttons, **kwargs)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        self.sent += 1
+        await self.inner.send_custom_json(recipient_id, json_message, **kwargs)
+
+
+async def _say(message: UserMessage, text: str) -> None:
+    await message.output_channel.send_text_message(message.sender_id, text)
+
+
+async def handle_guarded(
+    on_new_message: Handler, message: UserMessage, budget_seconds: float = DEFAULT_TURN_BUDGET_SECONDS
+) -> None:
+    """Run one user message through Rasa with the protections described above."""
+    text = message.text or ""
+    if not text.strip():
+        await _say(message, EMPTY_MESSAGE_NOTICE)
+        return
+    if len(text) > MAX_MESSAGE_CHARS and not text.startswith("/"):
+        logger.info(
+            "Refused a %d-character message from %s (limit %d).", len(text), message.sender_id, MAX_MESSAGE_CHARS
+        )
+        await _say(message, TOO_LONG_NOTICE)
+        return
+    masked = mask_sensitive(text)
+    if masked.found:
+        message.text = masked.text
+        logger.info("Masked %s in a message from %s before processing.", ", ".join(masked.kinds), message.sender_id)
+        await _say(message, privacy_warning_text())
+
+    counter = CountingOutputChannel(message.output_channel)
+    original_channel, message.output_channel = message.output_channel, counter
+    cause = ""
+    try:
+        await asyncio.wait_for(on_new_message(message), timeout=budget_seconds)
+    except asyncio.TimeoutError:
+        cause = f"no answer within {budget_seconds:.0f} s (action server slow or stuck?)"
+    except Exception as exc:  # noqa: BLE001 - whatever broke, the user still gets an answer
+        cause = f"{type(exc).__name__}: {exc}"
+    else:
+        if counter.sent == 0:
+            cause = "Rasa produced no reply (action server down, or an action failed: see the log lines above)"
+    finally:
+        message.output_channel = original_channel
+    if cause:
+        logger.error(
+            "Sent the outage apology to %s: %s. Fix: check the action server (/health) and the knowledge store.",
+            message.sender_id,
+            cause,
+        )
+        await _say(message, service_unavailable_text())
+
+
+def guarded(on_new_message: Handler, budget_seconds: float = DEFAULT_TURN_BUDGET_SECONDS) -> Handler:
+    """The channel-side handler: `on_new_message` wrapped by `handle_guarded`."""
+
+    async def handler(message: UserMessage) -> None:
+        await handle_guarded(on_new_message, message, budget_seconds)
+
+    return handler

@@ -1,0 +1,86 @@
+"""Mask secrets and personal numbers in user text before Rasa (tracker store, logs) sees it.
+
+Pure functions; the channels call `mask_sensitive` on every incoming message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A verification code: 4-8 digits shortly after 验证码/校验码/动态码 (or "code").
+_CODE = re.compile(r"(验证码|校验码|动态码|短信码|code)([^0-9]{0,6})(\d{4,8})(?!\d)", re.IGNORECASE)
+# A password the user types out after 密码.
+_PASSWORD = re.compile(r"(密码|password)(\s*(?:是|为|:|：|=)\s*)(\S{4,32})", re.IGNORECASE)
+# Resident ID: 17 digits + digit/X, not inside a longer number.
+_ID_NUMBER = re.compile(
+    r"(?<![0-9])([1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx])(?![0-9])"
+)
+# Bank card: 15-19 digits, optionally grouped by spaces or dashes, passing the Luhn check.
+_CARD = re.compile(r"(?<![0-9])((?:\d[ -]?){14,18}\d)(?![0-9])")
+
+# Order, transaction and ticket numbers are facts the user needs to share: never masked.
+_ORDER_CUE = re.compile(r"订单|交易|流水|单号|工单|编号")
+
+
+@dataclass(frozen=True)
+class MaskResult:
+    text: str
+    kinds: tuple[str, ...]
+
+    @property
+    def found(self) -> bool:
+        return bool(self.kinds)
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 1:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def _mask_digits(value: str, keep_end: int = 4) -> str:
+    digits_seen = sum(c.isdigit() or c in "Xx" for c in value)
+    out, index = [], 0
+    for char in value:
+        if char.isdigit() or char in "Xx":
+            index += 1
+            out.append(char if index > digits_seen - keep_end else "*")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def mask_sensitive(text: str) -> MaskResult:
+    """Replace verification codes, passwords, ID and card numbers; say which kinds were found."""
+    kinds: list[str] = []
+
+    def code(match: re.Match[str]) -> str:
+        kinds.append("verification_code")
+        return match.group(1) + match.group(2) + "*" * len(match.group(3))
+
+    def password(match: re.Match[str]) -> str:
+        kinds.append("password")
+        return match.group(1) + match.group(2) + "******"
+
+    def id_number(match: re.Match[str]) -> str:
+        kinds.append("id_number")
+        return _mask_digits(match.group(1))
+
+    def card(match: re.Match[str]) -> str:
+        digits = re.sub(r"[ -]", "", match.group(1))
+        cue = match.string[max(0, match.start() - 6) : match.start()]
+        if not 15 <= len(digits) <= 19 or not _luhn_ok(digits) or _ORDER_CUE.search(cue):
+            return match.group(0)
+        kinds.append("card_number")
+        return _mask_digits(match.group(1))
+
+    masked = _CODE.sub(code, text)
+    masked = _PASSWORD.sub(password, masked)
+    masked = _ID_NUMBER.sub(id_number, masked)
+    masked = _CARD.sub(card, masked)
+    return MaskResult(masked, tuple(dict.fromkeys(kinds)))

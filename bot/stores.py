@@ -1,0 +1,63 @@
+"""Tracker and lock stores configured by one URL each (see endpoints.yml).
+
+`TRACKER_STORE_URL` is any SQLAlchemy URL (SQLite file by default, PostgreSQL for
+scale-out); `LOCK_STORE_URL` is empty (one server: in-memory locks) or a Redis URL
+(several servers sharing conversations).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional, Text
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.utils.endpoints import EndpointConfig
+from sqlalchemy.engine.url import make_url
+
+logger = logging.getLogger(__name__)
+
+
+class UrlSQLTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store, with the dialect taken from the URL itself."""
+
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        host: Optional[Text] = None,
+        event_broker: Optional[EventBroker] = None,
+        **kwargs: Any,
+    ) -> None:
+        if not host:
+            raise ValueError("tracker_store.url is empty: set TRACKER_STORE_URL (e.g. sqlite:///var/tracker.db).")
+        url = make_url(host)
+        logger.info("Tracker store: %s", url.render_as_string(hide_password=True))
+        # SQLTrackerStore uses a host containing "://" as the complete URL.
+        super().__init__(domain=domain, dialect=url.get_backend_name(), host=host, event_broker=event_broker, **kwargs)
+
+
+class UrlLockStore(LockStore):
+    """Builds the lock store the URL asks for: in-memory when empty, Redis for redis://."""
+
+    def __new__(cls, endpoint_config: EndpointConfig) -> LockStore:
+        return lock_store_from_url(endpoint_config.url)
+
+
+def lock_store_from_url(url: Optional[Text]) -> LockStore:
+    """In-memory locks for one server; Redis locks when several servers share conversations."""
+    if not url:
+        return InMemoryLockStore()
+    parsed = make_url(url)
+    if parsed.get_backend_name() not in ("redis", "rediss"):
+        raise ValueError(f"LOCK_STORE_URL must be empty or redis://host:port/db, got {url!r}.")
+    logger.info("Lock store: Redis at %s:%s db %s", parsed.host, parsed.port or 6379, parsed.database or 1)
+    return RedisLockStore(
+        host=parsed.host or "localhost",
+        port=int(parsed.port or 6379),
+        db=int(parsed.database or 1),
+        password=parsed.password,
+        use_ssl=parsed.get_backend_name() == "rediss",
+        key_prefix="wallet_assistant",
+    )

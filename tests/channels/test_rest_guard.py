@@ -1,0 +1,137 @@
+"""The guarded REST channel through rasa.core.run.configure_app, over real HTTP on loopback.
+
+A fake agent stands in for Rasa: it answers, stays silent (an action failed), raises or is slow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Awaitable, Callable, List
+
+import aiohttp
+import pytest
+from rasa.core.channels.channel import UserMessage
+from rasa.core.run import configure_app
+from sanic import Sanic
+
+from bot.channels.guard import MAX_MESSAGE_CHARS
+from bot.channels.rest import GuardedRestInput
+
+HOTLINES = ("95188", "95017", "400-606-5500", "400-666-8800")
+
+
+@dataclass
+class FakeAgent:
+    behaviour: str = "answer"
+    seen: List[str] = field(default_factory=list)
+
+    async def handle_message(self, message: UserMessage) -> None:
+        self.seen.append(message.text or "")
+        if self.behaviour == "raise":
+            raise RuntimeError("Failed to execute custom action 'action_answer_problem'")
+        if self.behaviour == "slow":
+            await asyncio.sleep(3)
+        if self.behaviour != "silent":
+            await message.output_channel.send_text_message(message.sender_id, f"收到：{message.text}")
+
+
+Post = Callable[..., Awaitable[Any]]
+
+
+@pytest.fixture
+async def rest(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Callable[[FakeAgent], Awaitable[Post]]]:
+    monkeypatch.setattr(Sanic, "test_mode", True)  # several apps named rasa_core_no_api in one process
+    closers: List[Callable[[], Awaitable[None]]] = []
+
+    async def start(agent: FakeAgent) -> Post:
+        app = configure_app(input_channels=[GuardedRestInput(turn_budget_seconds=1.0)], enable_api=False)
+        app.ctx.agent = agent
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
+        assert server is not None
+        await server.startup()
+        await server.before_start()
+        await server.after_start()
+        session = aiohttp.ClientSession()
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/webhooks/rest/webhook"
+
+        async def post(payload: Any = None, raw: bytes | None = None) -> tuple[int, Any]:
+            kwargs: dict = (
+                {"json": payload} if raw is None else {"data": raw, "headers": {"Content-Type": "application/json"}}
+            )
+            async with session.post(url, **kwargs) as reply:
+                body = await reply.text()
+                return reply.status, (await reply.json(content_type=None) if reply.status == 200 else body)
+
+        async def close() -> None:
+            await session.close()
+            await server.before_stop()
+            server.close()
+            await server.wait_closed()
+            await server.after_stop()
+
+        closers.append(close)
+        return post
+
+    yield start
+    for close in closers:
+        await close()
+
+
+def texts(messages: list) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+async def test_normal_answer_passes_through(rest) -> None:
+    post = await rest(FakeAgent())
+    status, messages = await post({"sender": "u1", "message": "支付宝充值失败"})
+    assert status == 200 and texts(messages) == "收到：支付宝充值失败"
+
+
+@pytest.mark.parametrize("behaviour", ["silent", "raise", "slow"])
+async def test_failures_get_the_apology_with_every_hotline(rest, behaviour: str) -> None:
+    post = await rest(FakeAgent(behaviour))
+    status, messages = await post({"sender": "u2", "message": "我的微信零钱被盗刷了"})
+    assert status == 200
+    reply = texts(messages)
+    assert "抱歉" in reply
+    assert all(hotline in reply for hotline in HOTLINES)
+
+
+async def test_card_numbers_are_masked_before_rasa_and_the_user_is_warned(rest) -> None:
+    agent = FakeAgent()
+    post = await rest(agent)
+    _, messages = await post({"sender": "u3", "message": "卡号6222021234567890128被盗刷了，验证码是 482913"})
+    assert "6222021234567890128" not in agent.seen[0] and "482913" not in agent.seen[0]
+    assert "验证码" in texts(messages) and "隐藏" in texts(messages)
+
+
+@pytest.mark.parametrize("message", ["", "   ", "\n\t"])
+async def test_empty_messages_get_a_hint_without_reaching_rasa(rest, message: str) -> None:
+    agent = FakeAgent()
+    post = await rest(agent)
+    status, messages = await post({"sender": "u4", "message": message})
+    assert status == 200 and "没收到" in texts(messages)
+    assert agent.seen == []
+
+
+async def test_ten_thousand_characters_are_refused_politely(rest) -> None:
+    agent = FakeAgent()
+    post = await rest(agent)
+    status, messages = await post({"sender": "u5", "message": "钱" * 10_000})
+    assert status == 200 and str(MAX_MESSAGE_CHARS) in texts(messages)
+    assert agent.seen == []
+
+
+@pytest.mark.parametrize("raw", [b"\xff\xfe\x00junk", b'{"sender": "u6", "message": "\xc3\x28"}', b"not json"])
+async def test_invalid_bytes_are_a_client_error_not_a_crash(rest, raw: bytes) -> None:
+    agent = FakeAgent()
+    post = await rest(agent)
+    status, _ = await post(raw=raw)
+    assert 400 <= status < 500
+    assert agent.seen == []
+    status, messages = await post({"sender": "u6", "message": "你好"})
+    assert status == 200 and texts(messages) == "收到：你好"

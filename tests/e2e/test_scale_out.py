@@ -1,0 +1,132 @@
+"""Two Rasa servers and one action server on PostgreSQL + Redis, sharing conversations.
+
+scripts/services.sh installs (if missing) and starts PostgreSQL and Redis on loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import pytest
+import requests
+
+from tests.conftest import (
+    MODEL_PATH,
+    ROOT,
+    free_port,
+    start_process,
+    stop_process,
+    wait_until_healthy,
+)
+
+pytestmark = pytest.mark.e2e
+STEP = re.compile(r"🪜 (?:第一步|第 (\d+) 步)")
+
+
+class Stack:
+    def __init__(self, workdir: Path, env: Dict[str, str]) -> None:
+        self.workdir, self.env = workdir, env
+        self.rasa_urls: List[str] = []
+        self.processes: Dict[str, subprocess.Popen] = {}
+
+    def start_rasa(self, name: str, port: int) -> None:
+        args = [
+            str(Path(sys.executable).parent / "rasa"),
+            "run",
+            "--model",
+            str(MODEL_PATH),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+            "--port",
+            str(port),
+        ]
+        self.processes[name] = start_process(name, args, self.env, self.workdir)
+
+    def talk(self, url: str, sender: str, message: str) -> str:
+        reply = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60)
+        reply.raise_for_status()
+        return "\n".join(m.get("text", "") for m in reply.json())
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    workdir = tmp_path_factory.mktemp("scale")
+    services_env = {
+        **os.environ,
+        "SERVICES_DIR": str(workdir / "services"),
+        "PG_PORT": str(free_port()),
+        "REDIS_PORT": str(free_port()),
+    }
+    started = subprocess.run(
+        [str(ROOT / "scripts" / "services.sh"), "start"], env=services_env, capture_output=True, text=True, timeout=600
+    )
+    assert started.returncode == 0, started.stderr
+    urls = dict(line.split("=", 1) for line in started.stdout.strip().splitlines() if "=" in line)
+    actions_port = free_port()
+    env = {
+        **services_env,
+        **urls,
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+    seeded = subprocess.run(
+        [sys.executable, "-m", "actions.knowledge", "import"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    running = Stack(workdir, env)
+    try:
+        running.processes["actions"] = start_process(
+            "actions", [sys.executable, "-m", "actions.server", "--port", str(actions_port)], env, workdir
+        )
+        ports = [free_port(), free_port()]
+        for index, port in enumerate(ports):
+            running.start_rasa(f"rasa{index}", port)
+        for index, port in enumerate(ports):
+            url = f"http://127.0.0.1:{port}"
+            wait_until_healthy(
+                f"{url}/webhooks/health/", running.processes[f"rasa{index}"], workdir / f"rasa{index}.log", 300
+            )
+            running.rasa_urls.append(url)
+        yield running
+    finally:
+        for process in running.processes.values():
+            stop_process(process)
+        subprocess.run([str(ROOT / "scripts" / "services.sh"), "stop"], env=services_env, timeout=120)
+
+
+def step_number(reply: str) -> int:
+    match = STEP.search(reply)
+    assert match, reply
+    return int(match.group(1) or 1)
+
+
+def test_health_reports_postgres_knowledge_store(stack: Stack) -> None:
+    health = requests.get(f"{stack.rasa_urls[0]}/webhooks/health/", timeout=10).json()
+    assert health["status"] == "ok" and health["knowledge_store"]["state"] == "ok"
+
+
+def test_one_conversation_alternating_between_servers_climbs_the_ladder_in_order(stack: Stack) -> None:
+    user = f"scale-{uuid.uuid4().hex}"
+    first = stack.talk(stack.rasa_urls[0], user, "我用支付宝充值失败了")
+    assert "95188" in first and step_number(first) == 1
+    for turn, expected in enumerate((2, 3, 4, 5)):
+        url = stack.rasa_urls[(turn + 1) % 2]
+        assert step_number(stack.talk(url, user, "还是不行")) == expected
+
+
+def test_killing_one_server_mid_conversation_loses_nothing(stack: Stack) -> None:
+    user = f"scale-{uuid.uuid4().hex}"
+    assert step_number(stack.talk(stack.rasa_urls[0], user, "我的微信零钱被盗刷了")) == 1
+    assert step_number(stack.talk(stack.rasa_urls[1], user, "还是不行")) == 2
+    stop_process(stack.processes["rasa0"])
+    assert step_number(stack.talk(stack.rasa_urls[1], user, "还是不行")) == 3
+    assert step_number(stack.talk(stack.rasa_urls[1], user, "下一步呢")) == 4
