@@ -9,6 +9,8 @@ help:
 	@echo "make test   the same set-up, then lint, data validation and every test"
 	@echo "make train  retrain if data/config/domain changed (make train FORCE=1 to force)"
 	@echo "make shell  talk to the assistant in this terminal"
+	@echo "make scale  two Rasa servers + one action server on PostgreSQL + Redis"
+	@echo "make eval / make bench   NLU quality and speed reports in reports/"
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -24,6 +26,11 @@ run: train
 
 shell: train
 	@scripts/run.sh --shell
+
+# Two Rasa servers + one action server on PostgreSQL and Redis (installed if missing).
+.PHONY: scale
+scale: train
+	@scripts/scale.sh
 
 lint: bootstrap
 	@source scripts/env.sh && ruff check bot actions tests && mypy bot actions

@@ -29,6 +29,10 @@ start_postgres() {
   local bin; bin=$(pg_bin)
   mkdir -p "$PG_DIR"
   if [ "$(id -u)" = 0 ]; then chown postgres "$PG_DIR"; chmod 700 "$PG_DIR"; fi
+  if ! as_postgres "test -w '$PG_DIR'"; then
+    echo "User postgres cannot write $PG_DIR: set SERVICES_DIR to a folder it can reach (e.g. under /tmp)." >&2
+    exit 1
+  fi
   if [ ! -f "$PG_DIR/data/PG_VERSION" ]; then
     as_postgres "'$bin/initdb' -D '$PG_DIR/data' -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null"
   fi

@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot import settings  # noqa: E402  (needs ROOT on sys.path)
 from bot.channels import wechat_protocol as protocol  # noqa: E402
+from bot.fallback import service_unavailable_text  # noqa: E402
 
 WEBHOOK_PATH = "/webhooks/wechat/webhook"
 DEFAULT_API_PORT = 5088
@@ -400,7 +401,8 @@ def bench(sim: SimulatedWeChat, count: int, senders: int) -> int:
     openids = [f"oSimBench{run}_{i:03d}" for i in range(max(1, min(senders, count)))]
     latencies: list[float] = []
     problems: list[str] = []
-    deferred = 0
+    deferred = apologies = 0
+    apology = protocol.split_text(service_unavailable_text())[0]
     say(f"Sending {count} {sim.mode} messages from {len(openids)} users to {sim.config.webhook_url} ...")
     for i in range(count):
         openid = openids[i % len(openids)]
@@ -410,6 +412,8 @@ def bench(sim: SimulatedWeChat, count: int, senders: int) -> int:
             problems.append(reply.problem)
         elif not reply.text:
             deferred += 1
+        elif reply.text == apology:
+            apologies += 1
         if (i + 1) % 50 == 0:
             say(f"  {i + 1}/{count}")
     slow = sum(1 for s in latencies if s > WECHAT_DEADLINE_SECONDS)
@@ -419,6 +423,11 @@ def bench(sim: SimulatedWeChat, count: int, senders: int) -> int:
         f"mean {statistics.fmean(latencies) * 1000:.0f} ms"
     )
     say(f"over 5 s: {slow}; answered `success` (answer sent via the API): {deferred}; failed: {len(problems)}")
+    if apologies:
+        say(
+            f"!! {apologies} replies were the outage apology: Rasa gave no answer to them "
+            "(action server down, or a dialogue turn without a bot message; see the Rasa server's log)."
+        )
     for problem in sorted(set(problems))[:5]:
         say(f"!! {problem}")
     return 1 if slow or problems else 0

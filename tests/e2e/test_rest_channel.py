@@ -83,3 +83,11 @@ def test_changed_hotline_is_answered_after_an_import_without_retraining(servers:
         assert "400-000-1234" in joined(servers.talk(sender(), "只要京东的客服电话"))
     finally:
         import_seed(engine, load_seed(SEED_PATH), "original")
+
+
+def test_changing_the_subject_while_the_wallet_is_asked_still_gets_an_answer(servers: RunningServers) -> None:
+    user = sender()
+    assert any(m.get("buttons") for m in servers.talk(user, "充值扣了钱没到账"))
+    switched = servers.talk(user, "我的账户被冻结了，里面还有钱")
+    assert switched and "抱歉" not in joined(switched)
+    assert "400-606-5500" in joined(servers.talk(user, "京东"))

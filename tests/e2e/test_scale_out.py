@@ -6,9 +6,11 @@ scripts/services.sh installs (if missing) and starts PostgreSQL and Redis on loo
 from __future__ import annotations
 
 import os
+import shutil
 import re
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 from typing import Dict, Iterator, List
@@ -59,9 +61,12 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("scale")
+    # PostgreSQL runs as user postgres, which cannot enter pytest's private temp folders.
+    services_dir = Path(tempfile.mkdtemp(prefix="wallet-services-"))
+    services_dir.chmod(0o755)
     services_env = {
         **os.environ,
-        "SERVICES_DIR": str(workdir / "services"),
+        "SERVICES_DIR": str(services_dir),
         "PG_PORT": str(free_port()),
         "REDIS_PORT": str(free_port()),
     }
@@ -101,6 +106,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         for process in running.processes.values():
             stop_process(process)
         subprocess.run([str(ROOT / "scripts" / "services.sh"), "stop"], env=services_env, timeout=120)
+        shutil.rmtree(services_dir, ignore_errors=True)
 
 
 def step_number(reply: str) -> int:
