@@ -25,6 +25,7 @@ from sanic.response import HTTPResponse
 
 from bot import settings as bot_settings
 from bot.channels import wechat_protocol as protocol
+from bot.channels.guard import handle_guarded
 from bot.channels.wechat_api import DEFAULT_API_BASE_URL, CustomerServiceClient
 from bot.channels.wechat_dedupe import BoundedTTLMap, RequestDeduplicator
 from bot.fallback import service_unavailable_text
@@ -401,38 +402,20 @@ class WeChatInput(InputChannel):
         """Send the user's text (or the payload of the option they typed) to Rasa."""
         payload = protocol.button_payload(text, self._buttons.get(message.openid) or {})
         collector = CollectingOutputChannel()
-        try:
-            await on_new_message(
-                UserMessage(
-                    payload or text,
-                    collector,
-                    sender_id=message.openid,
-                    input_channel=self.name(),
-                    message_id=message.msg_id,
-                )
-            )
-        except Exception as exc:
-            logger.error(
-                "Rasa failed on WeChat message %s (%s: %s); the user gets the outage apology. "
-                "Fix: check that the action server is up and a model is loaded (--debug shows the traceback).",
-                message.dedupe_key,
-                type(exc).__name__,
-                exc,
-                exc_info=logger.isEnabledFor(logging.DEBUG),
-            )
-            return tuple(protocol.split_text(service_unavailable_text()))
+        # The guard masks secrets, refuses junk and turns any Rasa failure or silence into
+        # the outage apology (logged with its cause), so `collector` always has an answer.
+        await handle_guarded(
+            on_new_message,
+            UserMessage(
+                payload or text, collector, sender_id=message.openid, input_channel=self.name(),
+                message_id=message.msg_id,
+            ),
+        )  # fmt: skip
         reply, options = protocol.render_bot_messages(collector.messages)
         if options:
             self._buttons.set(message.openid, options)
         else:
             self._buttons.pop(message.openid)
-        if not reply.strip():
-            logger.error(
-                "Rasa gave no answer to WeChat message %s; the user gets the outage apology. "
-                "Fix: check the action server is up and a model is loaded (see Rasa's log).",
-                message.dedupe_key,
-            )
-            return tuple(protocol.split_text(service_unavailable_text()))
         return tuple(protocol.split_text(reply))
 
     # --- asynchronous delivery ---------------------------------------------------------
