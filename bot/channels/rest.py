@@ -5,11 +5,14 @@ Mounted at /webhooks/rest/webhook (credentials.yml: `bot.channels.rest.GuardedRe
 
 from __future__ import annotations
 
+import json
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from bot.channels.guard import DEFAULT_TURN_BUDGET_SECONDS, guarded
 
@@ -30,4 +33,29 @@ class GuardedRestInput(RestInput):
         return cls(turn_budget_seconds=float(budget))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(guarded(on_new_message, self.turn_budget_seconds))
+        blueprint = super().blueprint(guarded(on_new_message, self.turn_budget_seconds))
+
+        @blueprint.middleware("request")
+        async def refuse_malformed_bodies(request: Request) -> Optional[HTTPResponse]:
+            """RestInput assumes a JSON object; anything else is a 400, not a crash."""
+            if request.method != "POST":
+                return None
+            problem = malformed_body_problem(request.body)
+            return response.json({"error": problem}, status=400) if problem else None
+
+        return blueprint
+
+
+def malformed_body_problem(body: bytes) -> Optional[str]:
+    """Why a webhook body is unusable, or None when it is a proper {"sender", "message"} object."""
+    try:
+        payload = json.loads(body.decode("utf-8")) if body else None
+    except (UnicodeDecodeError, ValueError):
+        return "body must be UTF-8 JSON"
+    if not isinstance(payload, dict):
+        return 'body must be a JSON object like {"sender": "user-1", "message": "你好"}'
+    if not isinstance(payload.get("message", ""), str):
+        return "'message' must be a string"
+    if not isinstance(payload.get("sender", ""), (str, int)) or isinstance(payload.get("sender"), bool):
+        return "'sender' must be a string"
+    return None

@@ -126,7 +126,11 @@ async def test_ten_thousand_characters_are_refused_politely(rest) -> None:
     assert agent.seen == []
 
 
-@pytest.mark.parametrize("raw", [b"\xff\xfe\x00junk", b'{"sender": "u6", "message": "\xc3\x28"}', b"not json"])
+@pytest.mark.parametrize(
+    "raw",
+    [b"\xff\xfe\x00junk", b'{"sender": "u6", "message": "\xc3\x28"}', b"not json", b"", b"[1, 2]", b'{"message": 5}',
+     b'{"sender": {"a": 1}, "message": "hi"}', b"null"],
+)  # fmt: skip
 async def test_invalid_bytes_are_a_client_error_not_a_crash(rest, raw: bytes) -> None:
     agent = FakeAgent()
     post = await rest(agent)
