@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help bootstrap seed train run shell test lint validate
+.PHONY: help bootstrap seed train run shell test lint validate web browser
 
 help:
 	@echo "make run    install, seed the knowledge store, train if needed, start both servers"
@@ -21,7 +21,7 @@ seed: bootstrap
 train: seed
 	@scripts/train.sh $(if $(FORCE),--force)
 
-run: train
+run: train web
 	@scripts/run.sh
 
 shell: train
@@ -33,13 +33,21 @@ scale: train
 	@scripts/scale.sh
 
 lint: bootstrap
-	@source scripts/env.sh && ruff check bot actions tests && mypy bot actions
+	@source scripts/env.sh && ruff check bot actions tests web && mypy bot actions web/serve.py
 
 validate: bootstrap
 	@source scripts/env.sh && rasa data validate --domain domain.yml --data data --config config.yml --fail-on-warnings
 
-test: train lint validate
+test: train lint validate web browser
 	@source scripts/env.sh && pip check && python -m pytest tests
+
+# The chat widget: npm ci (only when web/package-lock.json changed) + bundle into web/dist.
+web:
+	@scripts/web.sh
+
+# Debian's Chromium and CJK/emoji fonts for the browser test (installed once, never downloaded by Playwright).
+browser:
+	@scripts/browser.sh
 
 # Talk to the running bot through the WeChat channel like WeChat does (see docs/wechat.md):
 #   make wechat-sim [MODE=plain|compat|safe] [BENCH=200]

@@ -68,7 +68,10 @@ class ActionAnswerProblem(KnowledgeAction):
         if category is None:
             raise KnowledgeStoreUnavailable(f"category {problem!r} missing: the store is not seeded")
         if problem == names.CATEGORY_FUND_SECURITY:
-            dispatcher.utter_message(text=replies.urgent_steps(category.advice_of_kind(names.ADVICE_URGENT)))
+            # Reported with the wallet named: first aid comes first. After the wallet question
+            # (which already led with it, see ActionAskWallet) it is not repeated.
+            if intent == names.INTENT_REPORT_FUND_SECURITY:
+                dispatcher.utter_message(text=replies.urgent_steps(category.advice_of_kind(names.ADVICE_URGENT)))
         elif problem == names.CATEGORY_TOPUP_FAILURE:
             dispatcher.utter_message(
                 text=replies.self_checks(category, category.advice_of_kind(names.ADVICE_SELF_CHECK))

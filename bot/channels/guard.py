@@ -55,9 +55,9 @@ class CountingOutputChannel(OutputChannel):
         self.inner = inner
         self.sent = 0
 
-    @classmethod
-    def name(cls) -> Text:
-        return "counting"
+    def name(self) -> Text:
+        """The real channel's name, so channel-specific responses still apply."""
+        return self.inner.name()
 
     def __getattr__(self, attribute: str) -> Any:
         return getattr(self.inner, attribute)
@@ -93,7 +93,7 @@ async def handle_guarded(
     if not text.strip():
         await _say(message, EMPTY_MESSAGE_NOTICE)
         return
-    if len(text) > MAX_MESSAGE_CHARS and not text.startswith("/"):
+    if len(text) > MAX_MESSAGE_CHARS:
         logger.info(
             "Refused a %d-character message from %s (limit %d).", len(text), message.sender_id, MAX_MESSAGE_CHARS
         )

@@ -8,8 +8,9 @@ What it adds to `rasa.core.channels.socketio.SocketIOInput`:
   where Rasa's accepts every website;
 - a session id must be ≥128 random bits, and a socket may only speak for the
   session it was confirmed for, so nobody can read or write another's conversation;
-- over-long messages get a Chinese notice instead of reaching the model;
-- when Rasa fails or says nothing, the user gets the outage apology with hotlines;
+- every message goes through the shared guard (`bot.channels.guard`): over-long or
+  empty text gets a Chinese notice, secrets are masked, and when Rasa fails or says
+  nothing the user gets the outage apology with hotlines;
 - rooms are joined with `await` (python-socketio 5.x made `enter_room` a coroutine,
   which Rasa 3.6 does not await, so its persistent sessions never receive replies).
 """
@@ -29,7 +30,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.channels import socketio_policy as policy
-from bot.fallback import service_unavailable_text
+from bot.channels.guard import DEFAULT_TURN_BUDGET_SECONDS, guarded
 
 logger = logging.getLogger(__name__)
 
@@ -42,15 +43,7 @@ _REFUSED_ORIGINS_LOGGED = 100
 
 
 class WebChatOutput(rasa_socketio.SocketIOOutput):
-    """Rasa's socket.io output that counts what it sends, so silence can be noticed."""
-
-    def __init__(self, sio: AsyncServer, bot_message_evt: Text) -> None:
-        super().__init__(sio, bot_message_evt)
-        self.sent = 0
-
-    async def _send_message(self, socket_id: Text, response: Any) -> None:
-        self.sent += 1
-        await super()._send_message(socket_id, response)
+    """Rasa's socket.io output, with custom payloads sent as data."""
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         """Custom payloads go out as the event's data (Rasa's passes them as emit() arguments)."""
@@ -60,7 +53,7 @@ class WebChatOutput(rasa_socketio.SocketIOOutput):
 class SocketIOInput(rasa_socketio.SocketIOInput):
     """socket.io channel with origin, session and size checks."""
 
-    max_message_chars: int = policy.DEFAULT_MAX_MESSAGE_CHARS
+    turn_budget_seconds: float = DEFAULT_TURN_BUDGET_SECONDS
 
     @classmethod
     def name(cls) -> Text:
@@ -70,11 +63,11 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> SocketIOInput:
         credentials = credentials or {}
-        max_chars = credentials.get("max_message_chars", policy.DEFAULT_MAX_MESSAGE_CHARS)
-        if not isinstance(max_chars, int) or isinstance(max_chars, bool) or max_chars < 1:
+        budget = credentials.get("turn_budget_seconds", DEFAULT_TURN_BUDGET_SECONDS)
+        if not isinstance(budget, (int, float)) or isinstance(budget, bool) or budget <= 0:
             raise RasaException(
-                f"Website chat channel: max_message_chars in credentials.yml must be a positive whole number "
-                f"of characters, got {max_chars!r}; 1000 is a good value."
+                f"Website chat channel: turn_budget_seconds in credentials.yml must be a positive number "
+                f"of seconds, got {budget!r}; 30 is a good value."
             )
         if not credentials.get("session_persistence", False):
             logger.warning(
@@ -91,7 +84,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             credentials.get("jwt_method", "HS256"),
             credentials.get("metadata_key", "metadata"),
         )
-        channel.max_message_chars = max_chars
+        channel.turn_budget_seconds = float(budget)
         return channel
 
     def get_output_channel(self) -> Optional[OutputChannel]:
@@ -102,7 +95,8 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """The socket.io server, attached to the Rasa app at `socketio_path`."""
-        settings = policy.WebChatSettings.from_env(max_message_chars=self.max_message_chars)
+        settings = policy.WebChatSettings.from_env()
+        handle = guarded(on_new_message, self.turn_budget_seconds)
         logger.info(
             "Website chat channel on at %s; allowed origins: %s.",
             self.socketio_path,
@@ -181,31 +175,16 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             if claimed is not None and claimed != session_id:
                 logger.warning("Ignored a website chat message claiming a session other than its socket's own.")
                 return
-            text, too_long = policy.message_text(data, settings.max_message_chars)
-            if too_long:
-                notice = policy.too_long_text(settings.max_message_chars)
-                await sio.emit(self.bot_message_evt, {"text": notice}, room=sid, namespace=namespace)
-                return
+            text = policy.message_text(data)
             if text is None:
                 return
-            recipient = session_id if self.session_persistence else sid
-            output = WebChatOutput(sio, self.bot_message_evt)
             message = UserMessage(
                 text,
-                output,
-                recipient,
+                WebChatOutput(sio, self.bot_message_evt),
+                session_id if self.session_persistence else sid,
                 input_channel=self.name(),
                 metadata=policy.message_metadata(data, self.metadata_key or "metadata"),
             )
-            try:
-                await on_new_message(message)
-            except Exception:
-                logger.exception("The assistant failed on a website chat message; sent the outage apology.")
-            if output.sent == 0:
-                logger.warning(
-                    "The assistant sent no reply to a website chat message (is the model loaded and the action "
-                    "server up?); sent the outage apology."
-                )
-                await output.send_text_message(recipient, service_unavailable_text())
+            await handle(message)
 
         return blueprint

@@ -1,4 +1,4 @@
-"""What the website chat channel accepts: origins, session ids, message sizes.
+"""What the website chat channel accepts: origins, session ids, payload shapes.
 
 Pure functions, tested without a server; `bot.channels.socketio` applies them.
 """
@@ -10,7 +10,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Mapping, Optional
 from urllib.parse import urlsplit
 
 from bot import settings as bot_settings
@@ -18,7 +18,6 @@ from bot import settings as bot_settings
 logger = logging.getLogger(__name__)
 
 DEFAULT_WEB_PORT = "8080"
-DEFAULT_MAX_MESSAGE_CHARS = 1000
 # A session id is the only key to a conversation: it must carry at least this much randomness.
 MIN_SESSION_BITS = 128
 MAX_SESSION_ID_CHARS = 128
@@ -29,7 +28,6 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 _URLSAFE = re.compile(r"[A-Za-z0-9_-]+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
-TOO_LONG_TEXT = "您的消息太长了（超过 {limit} 字），助手没有处理。请精简到 {limit} 字以内，分几次发送也可以。"
 NOT_READY_TEXT = "连接还没准备好，请稍等几秒再发送。"
 
 
@@ -103,24 +101,12 @@ def new_session_id() -> str:
     return secrets.token_hex(MIN_SESSION_BITS // 8)
 
 
-def too_long_text(limit: int) -> str:
-    """The notice for a refused over-long message."""
-    return TOO_LONG_TEXT.format(limit=limit)
-
-
-def message_text(data: Any, max_chars: int) -> Tuple[Optional[str], bool]:
-    """(text to hand to Rasa or None, whether it was refused for length) from a `user_uttered` payload."""
+def message_text(data: Any) -> Optional[str]:
+    """The text of a `user_uttered` payload, or None when there is no text field at all."""
     if not isinstance(data, Mapping):
-        return None, False
+        return None
     text = data.get("message")
-    if not isinstance(text, str):
-        return None, False
-    text = text.strip()
-    if not text:
-        return None, False
-    if len(text) > max_chars:
-        return None, True
-    return text, False
+    return text if isinstance(text, str) else None
 
 
 def message_metadata(data: Any, metadata_key: str) -> Dict[str, Any]:
@@ -138,16 +124,13 @@ def message_metadata(data: Any, metadata_key: str) -> Dict[str, Any]:
 
 @dataclass(frozen=True)
 class WebChatSettings:
-    """The website channel's settings; origins come from the environment, limits from credentials."""
+    """The website channel's settings, from the environment."""
 
     allowed_origins: FrozenSet[str]
-    max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS
 
     @classmethod
-    def from_env(
-        cls, environ: Optional[Mapping[str, str]] = None, max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS
-    ) -> WebChatSettings:
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> WebChatSettings:
         """Read WEB_ALLOWED_ORIGINS and WEB_PORT from `.env` / the environment (the real environment wins)."""
         web_port = bot_settings.env("WEB_PORT", DEFAULT_WEB_PORT, environ) or DEFAULT_WEB_PORT
         configured = bot_settings.env("WEB_ALLOWED_ORIGINS", "", environ)
-        return cls(parse_allowed_origins(configured, web_port), max_message_chars)
+        return cls(parse_allowed_origins(configured, web_port))

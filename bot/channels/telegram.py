@@ -8,6 +8,8 @@ server cannot start offline) and on every update (getMe), this one:
 - answers stickers, photos and voice with a text-only notice and skips edits and
   other update types, instead of crashing;
 - renders buttons as an inline keyboard and answers the button press;
+- runs every message through the shared guard (`bot.channels.guard`): notices for
+  over-long text, masked secrets, the outage apology when Rasa fails or is silent;
 - is off (503, one log line) when TELEGRAM_BOT_TOKEN is not set.
 
 Parsing and rendering live in `telegram_protocol`; the Bot API is reached
@@ -37,8 +39,7 @@ from sanic.response import HTTPResponse
 
 from bot import settings as bot_settings
 from bot.channels import telegram_protocol as protocol
-from bot.channels.socketio_policy import too_long_text
-from bot.fallback import service_unavailable_text
+from bot.channels.guard import DEFAULT_TURN_BUDGET_SECONDS, guarded
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class TelegramSettings:
 
 
 class TelegramOutput(OutputChannel):
-    """Sends one turn's answers to a chat through a shared aiogram Bot; counts what it sent."""
+    """Sends answers to a chat through a shared aiogram Bot."""
 
     @classmethod
     def name(cls) -> Text:
@@ -100,12 +101,10 @@ class TelegramOutput(OutputChannel):
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
-        self.sent = 0
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         for piece in protocol.split_text(text):
             await self.bot.send_message(recipient_id, piece)
-            self.sent += 1
 
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
@@ -113,14 +112,11 @@ class TelegramOutput(OutputChannel):
         pieces = protocol.split_text(text) or ["请选择："]
         for piece in pieces[:-1]:
             await self.bot.send_message(recipient_id, piece)
-            self.sent += 1
         markup = InlineKeyboardMarkup(**protocol.inline_keyboard(buttons))
         await self.bot.send_message(recipient_id, pieces[-1], reply_markup=markup)
-        self.sent += 1
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         await self.bot.send_photo(recipient_id, image)
-        self.sent += 1
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         text = json_message.get("text")
@@ -147,16 +143,28 @@ class TelegramInput(InputChannel):
                 f"Telegram channel: {', '.join(sorted(unexpected))} must not be in credentials.yml; "
                 "set TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN and TELEGRAM_WEBHOOK_URL in .env instead."
             )
-        retry = credentials.get("webhook_retry_seconds", DEFAULT_RETRY_SECONDS)
-        if not isinstance(retry, (int, float)) or isinstance(retry, bool) or retry <= 0:
-            raise RasaException(
-                f"Telegram channel: webhook_retry_seconds in credentials.yml must be a positive number, got {retry!r}."
-            )
-        return cls(TelegramSettings.from_env(), webhook_retry_seconds=float(retry))
+        numbers = {}
+        for key, default in (
+            ("webhook_retry_seconds", DEFAULT_RETRY_SECONDS),
+            ("turn_budget_seconds", DEFAULT_TURN_BUDGET_SECONDS),
+        ):
+            value = credentials.get(key, default)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                raise RasaException(
+                    f"Telegram channel: {key} in credentials.yml must be a positive number of seconds, got {value!r}."
+                )
+            numbers[key] = float(value)
+        return cls(TelegramSettings.from_env(), **numbers)
 
-    def __init__(self, settings: TelegramSettings, webhook_retry_seconds: float = DEFAULT_RETRY_SECONDS) -> None:
+    def __init__(
+        self,
+        settings: TelegramSettings,
+        webhook_retry_seconds: float = DEFAULT_RETRY_SECONDS,
+        turn_budget_seconds: float = DEFAULT_TURN_BUDGET_SECONDS,
+    ) -> None:
         self.settings = settings
         self.webhook_retry_seconds = webhook_retry_seconds
+        self.turn_budget_seconds = turn_budget_seconds
         self.bot: Optional[Bot] = None
         self.webhook_registered = False
         self._seen_updates: OrderedDict[int, None] = OrderedDict()
@@ -191,6 +199,7 @@ class TelegramInput(InputChannel):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         self.bot = self._make_bot()
+        handle = guarded(on_new_message, self.turn_budget_seconds)
         telegram_webhook = Blueprint("wallet_telegram_webhook", __name__)
 
         @telegram_webhook.route("/", methods=["GET"])
@@ -217,7 +226,7 @@ class TelegramInput(InputChannel):
                 return response.text("body must be a JSON Telegram update", status=400)
             if not isinstance(update, dict):
                 return response.text("body must be a JSON Telegram update", status=400)
-            await self._handle_update(protocol.parse_update(update), self.bot, on_new_message)
+            await self._handle_update(protocol.parse_update(update), self.bot, handle)
             return response.text("ok")
 
         @telegram_webhook.listener("after_server_start")
@@ -290,7 +299,7 @@ class TelegramInput(InputChannel):
             self._seen_updates.popitem(last=False)
         return True
 
-    async def _handle_update(self, incoming: protocol.Incoming, bot: Bot, on_new_message: OnNewMessage) -> None:
+    async def _handle_update(self, incoming: protocol.Incoming, bot: Bot, handle: OnNewMessage) -> None:
         """Answer one authenticated update; never raises, so Telegram always gets a 200."""
         if not self._first_time(incoming.update_id):
             logger.debug("Skipped Telegram update %s: already handled.", incoming.update_id)
@@ -304,22 +313,9 @@ class TelegramInput(InputChannel):
         if incoming.kind is protocol.Kind.UNSUPPORTED:
             await self._safely(output.send_text_message(chat, protocol.ONLY_TEXT_TEXT), "sendMessage")
             return
-        if incoming.kind is protocol.Kind.TOO_LONG:
-            await self._safely(output.send_text_message(chat, too_long_text(protocol.MAX_USER_TEXT)), "sendMessage")
-            return
-        message = UserMessage(
-            incoming.text, output, chat, input_channel=self.name(), message_id=incoming.message_id
-        )
-        try:
-            await on_new_message(message)
-        except Exception:
-            logger.exception("The assistant failed on a Telegram message; sending the outage apology.")
-        if output.sent == 0:
-            logger.warning(
-                "The assistant sent no reply to a Telegram message (is the model loaded, the action server up "
-                "and Telegram reachable?); sending the outage apology."
-            )
-            await self._safely(output.send_text_message(chat, service_unavailable_text()), "sendMessage")
+        message = UserMessage(incoming.text, output, chat, input_channel=self.name(), message_id=incoming.message_id)
+        # The guard turns Rasa's failures into the apology; only sending that can fail here.
+        await self._safely(handle(message), "sendMessage")
 
     async def _safely(self, call: Awaitable[Any], method: str) -> None:
         """Await one Bot API call, logging instead of raising when Telegram is unreachable or refuses."""

@@ -11,13 +11,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from bot.channels.socketio_policy import DEFAULT_MAX_MESSAGE_CHARS
-
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram's limits: sendMessage text, callback_data, secret_token.
 MAX_TELEGRAM_TEXT = 4096
 MAX_CALLBACK_DATA_BYTES = 64
-MAX_USER_TEXT = DEFAULT_MAX_MESSAGE_CHARS
 BUTTONS_PER_ROW = 2
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 
@@ -36,7 +33,6 @@ class Kind(enum.Enum):
     TEXT = "text"  # a user's text message, for the assistant
     BUTTON = "button"  # an inline-keyboard press: its payload, for the assistant
     UNSUPPORTED = "unsupported"  # a sticker, photo, voice…: answer that only text is understood
-    TOO_LONG = "too_long"  # text over MAX_USER_TEXT: answer with the notice
     IGNORED = "ignored"  # edits, membership changes, channel posts…: nothing to say
 
 
@@ -114,8 +110,6 @@ def parse_update(update: Mapping[str, Any]) -> Incoming:
         return Incoming(Kind.UNSUPPORTED, update_id, chat_id, message_id=message_key)
     if not text.strip():
         return Incoming(Kind.IGNORED, update_id, chat_id)
-    if len(text.strip()) > MAX_USER_TEXT:
-        return Incoming(Kind.TOO_LONG, update_id, chat_id, message_id=message_key)
     return Incoming(Kind.TEXT, update_id, chat_id, _user_text(text), message_key)
 
 

@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge.store import KnowledgeStore
 from actions.problem_actions import ActionAnswerProblem, ActionGiveNextEscalationStep
-from tests.conftest import make_tracker
+from tests.conftest import make_tracker, user_event
 
 
 def texts(dispatcher: CollectingDispatcher) -> str:
@@ -49,6 +49,14 @@ async def test_fund_security_starts_with_urgent_steps_and_ends_with_prevention(a
     assert "马上" in first and ("110" in first or "96110" in first)
     assert "95017" in texts(dispatcher)
     assert "防范" in last and "密码" in last
+
+
+async def test_urgent_steps_are_not_repeated_after_the_wallet_question(action_env: str) -> None:
+    history = [user_event("report_fund_security", "钱被盗刷了")]
+    tracker = make_tracker("inform", "微信", slots={"wallet": "wechat_pay"}, history=history)
+    dispatcher, _ = await run(ActionAnswerProblem(), tracker)
+    assert "请马上做这几件事" not in texts(dispatcher)
+    assert "95017" in texts(dispatcher) and "防范" in texts(dispatcher)
 
 
 async def test_wallet_specific_evidence_is_listed_for_that_wallet_only(action_env: str, store: KnowledgeStore) -> None:

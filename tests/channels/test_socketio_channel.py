@@ -22,6 +22,7 @@ from rasa.core.run import _create_single_channel, configure_app
 from sanic import Sanic
 
 from bot.channels import socketio_policy as policy
+from bot.channels.guard import MAX_MESSAGE_CHARS, TOO_LONG_NOTICE
 from bot.channels.socketio import SocketIOInput
 from bot.fallback import service_unavailable_text
 from tests.conftest import RunningServers
@@ -30,7 +31,7 @@ CREDENTIALS = {"user_message_evt": "user_uttered", "bot_message_evt": "bot_utter
 WEB_PORT = "8765"
 DEMO_ORIGIN = f"http://localhost:{WEB_PORT}"
 SITE_ORIGIN = "https://help.example.com"
-TOO_LONG = "盗" * (policy.DEFAULT_MAX_MESSAGE_CHARS + 1)
+TOO_LONG = "盗" * (MAX_MESSAGE_CHARS + 1)
 
 
 class ChatClient:
@@ -81,7 +82,8 @@ class ChatClient:
 
     async def close(self) -> None:
         if self.sio.connected:
-            await self.sio.disconnect()
+            # abort: don't wait for the pending long-poll, which the server holds up to its ping interval.
+            await self.sio.eio.disconnect(abort=True)
 
 
 def joined(messages: List[Dict[str, Any]]) -> str:
@@ -166,7 +168,7 @@ async def make_server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[ServerFa
 def test_credentials_yml_mounts_our_channel_not_rasas() -> None:
     channel = _create_single_channel("bot.channels.socketio.SocketIOInput", CREDENTIALS)
     assert isinstance(channel, SocketIOInput) and channel.session_persistence
-    assert channel.name() == "webchat" and channel.max_message_chars == 1000
+    assert channel.name() == "webchat" and channel.turn_budget_seconds > 0
 
 
 # --- origins ------------------------------------------------------------------------------------
@@ -254,8 +256,18 @@ async def test_over_long_message_gets_a_chinese_notice_and_never_reaches_the_ass
     session_id = await client.start_session()
     await client.say(session_id, TOO_LONG)
     [notice] = await client.replies(quiet=0.3)
-    assert notice["text"] == policy.too_long_text(1000) and "太长" in notice["text"]
+    assert notice["text"] == TOO_LONG_NOTICE and "1000" in notice["text"]
     assert server.rasa.received == []
+
+
+async def test_a_verification_code_is_masked_before_the_assistant_sees_it(make_server: ServerFactory) -> None:
+    server = await make_server()
+    client = await server.client()
+    await client.say(await client.start_session(), "客服让我报验证码 482913，我发给他了")
+    replies = joined(await client.replies(quiet=0.3))
+    [message] = server.rasa.received
+    assert "482913" not in message.text and "482913" not in replies
+    assert "验证码" in replies  # the privacy warning, then the (echoed, masked) answer
 
 
 async def test_buttons_arrive_as_quick_replies(make_server: ServerFactory) -> None:
@@ -333,7 +345,7 @@ async def test_real_server_answers_in_the_session_room_and_refuses_over_long_mes
     session_id = await client.start_session()
     await client.say(session_id, TOO_LONG)
     [notice] = await client.replies(quiet=0.5)
-    assert "太长" in notice["text"]
+    assert notice["text"] == TOO_LONG_NOTICE
 
     await client.say(session_id, "我的微信零钱被盗刷了")
     answer = joined(await client.replies(quiet=2.0))

@@ -50,10 +50,10 @@ def test_every_annotated_wallet_maps_to_a_platform_key() -> None:
 
 def test_intents_are_the_contract_and_training_sizes_are_met() -> None:
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    assert set(domain["intents"]) == CONTRACT_INTENTS
+    assert CONTRACT_INTENTS <= set(domain["intents"]), "contract intents may be added to, never renamed"
     data = load_data(str(ROOT / "data" / "nlu"))
     counts = data.number_of_examples_per_intent
-    assert set(counts) == CONTRACT_INTENTS
+    assert set(counts) == set(domain["intents"])
     for intent, count in counts.items():
         assert count >= (50 if intent.startswith("report_") else 20), intent
 

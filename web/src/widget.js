@@ -146,11 +146,12 @@ class WalletChat {
     this.history = this.loadHistory();
     this.pending = [];
     this.ready = false;
+    this.rejections = 0;
     this.typingTimer = null;
     this.giveUpTimer = null;
     this.buildDom();
     this.renderHistory();
-    this.setOpen(this.store.get("open") === "1" || root.dataset.open === "true");
+    this.setOpen(this.store.get("open") === "1" || root.dataset.open === "true", false);
     this.connect();
   }
 
@@ -183,7 +184,7 @@ class WalletChat {
     this.launcher = el("button", "wc-launcher", TEXT.launcher);
     this.launcher.type = "button";
     this.launcher.setAttribute("aria-expanded", "false");
-    this.launcher.addEventListener("click", () => this.setOpen(true));
+    this.launcher.addEventListener("click", () => this.setOpen(true, true));
 
     this.panel = el("section", "wc-panel");
     this.panel.setAttribute("aria-label", TEXT.title);
@@ -197,7 +198,7 @@ class WalletChat {
     const close = el("button", "wc-header-button wc-close", "×");
     close.type = "button";
     close.setAttribute("aria-label", TEXT.close);
-    close.addEventListener("click", () => this.setOpen(false));
+    close.addEventListener("click", () => this.setOpen(false, false));
     header.append(titles, newChat, close);
 
     this.status = el("div", "wc-status");
@@ -207,7 +208,7 @@ class WalletChat {
     this.log.setAttribute("role", "log");
     this.log.setAttribute("aria-live", "polite");
 
-    this.typing = el("div", "wc-msg wc-bot wc-typing");
+    this.typing = el("div", "wc-typing");
     this.typing.setAttribute("aria-label", TEXT.typing);
     this.typing.append(el("span", "wc-dot"), el("span", "wc-dot"), el("span", "wc-dot"));
     this.typing.hidden = true;
@@ -236,13 +237,14 @@ class WalletChat {
     this.root.append(this.launcher, this.panel);
   }
 
-  setOpen(open) {
+  setOpen(open, focus) {
     this.root.classList.toggle("wc-open", open);
     this.launcher.setAttribute("aria-expanded", String(open));
     this.store.set("open", open ? "1" : "0");
     if (open) {
       this.scrollToEnd();
-      this.input.focus();
+      // Only when the user opened it: on page load, focusing would pop up a phone's keyboard.
+      if (focus) this.input.focus();
     }
   }
 
@@ -257,7 +259,12 @@ class WalletChat {
     this.socket.on("connect", () => this.requestSession());
     this.socket.on("session_confirm", (id) => this.onSessionConfirmed(id));
     this.socket.on("session_rejected", () => {
-      // The server refused our id (e.g. one stored by an old version): start afresh.
+      // The server refused our id (e.g. one stored by an old version): start afresh, but not forever.
+      this.rejections += 1;
+      if (this.rejections > 2) {
+        this.setStatus(TEXT.offline);
+        return;
+      }
       this.resetSession();
       this.renderHistory();
       this.requestSession();
@@ -278,6 +285,7 @@ class WalletChat {
   onSessionConfirmed(id) {
     if (id !== this.sessionId) return;
     this.ready = true;
+    this.rejections = 0;
     this.setStatus("");
     for (const message of this.pending.splice(0)) this.emitMessage(message);
   }
@@ -359,8 +367,7 @@ class WalletChat {
   }
 
   renderHistory() {
-    this.log.replaceChildren();
-    if (!this.history.length) this.log.appendChild(this.renderEntry({ from: "bot", text: TEXT.welcome }, -1));
+    this.log.replaceChildren(this.renderEntry({ from: "bot", text: TEXT.welcome }, -1));
     this.history.forEach((entry, index) => this.log.appendChild(this.renderEntry(entry, index)));
     if (!this.typing.hidden) this.log.appendChild(this.typing);
     this.scrollToEnd();
@@ -373,7 +380,7 @@ class WalletChat {
     } else {
       renderBlocks(bubble, entry.text);
     }
-    if (entry.image) {
+    if (typeof entry.image === "string" && /^https?:\/\//i.test(entry.image)) {
       const img = el("img", "wc-image");
       img.src = entry.image;
       img.alt = "";
