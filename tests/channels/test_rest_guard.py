@@ -6,18 +6,16 @@ A fake agent stands in for Rasa: it answers, stays silent (an action failed), ra
 from __future__ import annotations
 
 import asyncio
-import socket
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, List
 
 import aiohttp
 import pytest
 from rasa.core.channels.channel import UserMessage
-from rasa.core.run import configure_app
-from sanic import Sanic
 
 from bot.channels.guard import MAX_MESSAGE_CHARS
 from bot.channels.rest import GuardedRestInput
+from tests.channels.conftest import serve_channels
 
 HOTLINES = ("95188", "95017", "400-606-5500", "400-666-8800")
 
@@ -42,21 +40,12 @@ Post = Callable[..., Awaitable[Any]]
 
 @pytest.fixture
 async def rest(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Callable[[FakeAgent], Awaitable[Post]]]:
-    monkeypatch.setattr(Sanic, "test_mode", True)  # several apps named rasa_core_no_api in one process
     closers: List[Callable[[], Awaitable[None]]] = []
 
     async def start(agent: FakeAgent) -> Post:
-        app = configure_app(input_channels=[GuardedRestInput(turn_budget_seconds=1.0)], enable_api=False)
-        app.ctx.agent = agent
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
-        assert server is not None
-        await server.startup()
-        await server.before_start()
-        await server.after_start()
+        served = await serve_channels([GuardedRestInput(turn_budget_seconds=1.0)], agent)
         session = aiohttp.ClientSession()
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}/webhooks/rest/webhook"
+        url = f"{served.base_url}/webhooks/rest/webhook"
 
         async def post(payload: Any = None, raw: bytes | None = None) -> tuple[int, Any]:
             kwargs: dict = (
@@ -68,10 +57,7 @@ async def rest(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Callable[[FakeA
 
         async def close() -> None:
             await session.close()
-            await server.before_stop()
-            server.close()
-            await server.wait_closed()
-            await server.after_stop()
+            await served.close()
 
         closers.append(close)
         return post

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
@@ -18,13 +17,13 @@ from typing import Any, Dict, List, Optional, Tuple
 import pytest
 import socketio
 from rasa.core.channels.channel import UserMessage
-from rasa.core.run import _create_single_channel, configure_app
-from sanic import Sanic
+from rasa.core.run import _create_single_channel
 
 from bot.channels import socketio_policy as policy
 from bot.channels.guard import MAX_MESSAGE_CHARS, TOO_LONG_NOTICE
 from bot.channels.socketio import SocketIOInput
 from bot.fallback import service_unavailable_text
+from tests.channels.conftest import serve_channels
 from tests.conftest import RunningServers
 
 CREDENTIALS = {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered", "session_persistence": True}
@@ -131,31 +130,20 @@ ServerFactory = Callable[..., Awaitable[Server]]
 
 @pytest.fixture
 async def make_server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[ServerFactory]:
-    monkeypatch.setattr(Sanic, "test_mode", True)  # several apps named rasa_core_no_api in one process
     monkeypatch.setenv("WEB_PORT", WEB_PORT)
     monkeypatch.setenv("WEB_ALLOWED_ORIGINS", SITE_ORIGIN)
     cleanups: List[Callable[[], Awaitable[None]]] = []
 
     async def make(rasa: Optional[FakeRasa] = None) -> Server:
         channel = _create_single_channel("bot.channels.socketio.SocketIOInput", CREDENTIALS)
-        app = configure_app(input_channels=[channel], enable_api=False)
-        app.ctx.agent = rasa or FakeRasa()
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
-        assert server is not None
-        await server.startup()
-        await server.before_start()
-        await server.after_start()
-        running = Server(f"http://127.0.0.1:{sock.getsockname()[1]}", app.ctx.agent)
+        agent = rasa or FakeRasa()
+        served = await serve_channels([channel], agent)
+        running = Server(served.base_url, agent)
 
         async def cleanup() -> None:
             for client in running.clients:
                 await client.close()
-            await server.before_stop()
-            server.close()
-            await server.wait_closed()
-            await server.after_stop()
+            await served.close()
 
         cleanups.append(cleanup)
         return running

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
@@ -22,13 +21,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
-from rasa.core.run import configure_app
-from sanic import Sanic
 
 from bot.channels import telegram_protocol as protocol
 from bot.channels.guard import TOO_LONG_NOTICE
 from bot.channels.telegram import TelegramInput, TelegramSettings
 from bot.fallback import service_unavailable_text
+from tests.channels.conftest import serve_channels
 from tests.conftest import RunningServers, free_port
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -143,32 +141,21 @@ ServerFactory = Callable[..., Awaitable[Server]]
 
 @pytest.fixture
 async def make_server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[ServerFactory]:
-    monkeypatch.setattr(Sanic, "test_mode", True)  # several apps named rasa_core_no_api in one process
     cleanups: List[Callable[[], Awaitable[None]]] = []
 
     async def make(api_base_url: str, rasa: Optional[FakeRasa] = None, token: str = TOKEN) -> Server:
         settings = TelegramSettings(token, SECRET, WEBHOOK_URL, api_base_url)
         channel = TelegramInput(settings, webhook_retry_seconds=0.05)
-        app = configure_app(input_channels=[channel, RestInput()], enable_api=False)
-        app.ctx.agent = rasa or FakeRasa()
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
-        assert server is not None
-        await server.startup()
-        await server.before_start()
-        await server.after_start()
+        agent = rasa or FakeRasa()
+        served = await serve_channels([channel, RestInput()], agent)
         http = aiohttp.ClientSession()
 
         async def cleanup() -> None:
             await http.close()
-            await server.before_stop()
-            server.close()
-            await server.wait_closed()
-            await server.after_stop()
+            await served.close()
 
         cleanups.append(cleanup)
-        return Server(f"http://127.0.0.1:{sock.getsockname()[1]}", http, app.ctx.agent, channel)
+        return Server(served.base_url, http, agent, channel)
 
     yield make
     for cleanup in reversed(cleanups):

@@ -7,7 +7,6 @@ customer-service API by a local aiohttp fake; nothing leaves 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,9 +19,8 @@ import xmltodict
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from rasa.core.run import _create_single_channel, configure_app
+from rasa.core.run import _create_single_channel
 from rasa.shared.exceptions import RasaException
-from sanic import Sanic
 from wechatpy.crypto import WeChatCrypto
 
 from bot.channels import wechat_protocol as protocol
@@ -34,6 +32,7 @@ from bot.channels.wechat import (
     WeChatSettings,
 )
 from bot.fallback import service_unavailable_text
+from tests.channels.conftest import serve_channels
 
 TOKEN = "wechatTestToken1"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -146,7 +145,6 @@ BotFactory = Callable[..., Awaitable[Bot]]
 
 @pytest.fixture
 async def make_bot(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotFactory]:
-    monkeypatch.setattr(Sanic, "test_mode", True)  # several apps named rasa_core_no_api in one process
     cleanups: list[Callable[[], Awaitable[None]]] = []
 
     async def make(rasa: FakeRasa | None = None, **overrides: Any) -> Bot:
@@ -167,30 +165,18 @@ async def make_bot(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotFactory]
         )
         channel = WeChatInput(replace(settings, **overrides))
         channel.rest_delay_seconds = 0.0
-        app = configure_app(input_channels=[channel], enable_api=False)
-        app.ctx.agent = rasa or FakeRasa()
-
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
-        assert server is not None
-        await server.startup()
-        await server.before_start()
-        await server.after_start()
+        agent = rasa or FakeRasa()
+        served = await serve_channels([channel], agent)
         http = aiohttp.ClientSession()
-        port = sock.getsockname()[1]
 
         async def cleanup() -> None:
             await http.close()
             await channel.drain()
-            await server.before_stop()
-            server.close()
-            await server.wait_closed()
-            await server.after_stop()
+            await served.close()
             await api_server.close()
 
         cleanups.append(cleanup)
-        return Bot(f"http://127.0.0.1:{port}", http, app.ctx.agent, api, channel)
+        return Bot(served.base_url, http, agent, api, channel)
 
     yield make
     for cleanup in reversed(cleanups):
