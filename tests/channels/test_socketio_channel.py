@@ -23,7 +23,7 @@ from bot.channels import socketio_policy as policy
 from bot.channels.guard import MAX_MESSAGE_CHARS, TOO_LONG_NOTICE
 from bot.channels.socketio import SocketIOInput
 from bot.fallback import service_unavailable_text
-from tests.channels.conftest import serve_channels
+from tests.channels.conftest import FakeRasa, serve_channels
 from tests.conftest import RunningServers
 
 CREDENTIALS = {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered", "session_persistence": True}
@@ -87,28 +87,6 @@ class ChatClient:
 
 def joined(messages: List[Dict[str, Any]]) -> str:
     return "\n".join(str(m.get("text", "")) for m in messages)
-
-
-Script = Callable[[UserMessage], Awaitable[None]]
-
-
-async def echo(message: UserMessage) -> None:
-    await message.output_channel.send_text_message(message.sender_id, f"收到：{message.text}")
-
-
-@dataclass
-class FakeRasa:
-    """Stands in for app.ctx.agent; the channel reaches it through Rasa's own register() handler."""
-
-    script: Script = echo
-    error: Optional[Exception] = None
-    received: List[UserMessage] = field(default_factory=list)
-
-    async def handle_message(self, message: UserMessage) -> None:
-        self.received.append(message)
-        if self.error:
-            raise self.error
-        await self.script(message)
 
 
 @dataclass

@@ -26,7 +26,8 @@ from bot.channels import telegram_protocol as protocol
 from bot.channels.guard import TOO_LONG_NOTICE
 from bot.channels.telegram import TelegramInput, TelegramSettings
 from bot.fallback import service_unavailable_text
-from tests.channels.conftest import serve_channels
+from tests.channels.conftest import FakeRasa as ChannelFakeRasa
+from tests.channels.conftest import Script, serve_channels
 from tests.conftest import RunningServers, free_port
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -91,9 +92,6 @@ class FakeTelegramApi:
         return self.called(method)
 
 
-Script = Callable[[UserMessage], Awaitable[None]]
-
-
 async def assistant(message: UserMessage) -> None:
     """A tiny stand-in for the assistant: the wallet question with buttons, then an answer."""
     out = message.output_channel
@@ -107,18 +105,10 @@ async def assistant(message: UserMessage) -> None:
 
 
 @dataclass
-class FakeRasa:
-    """Stands in for app.ctx.agent; the channel reaches it through Rasa's own register() handler."""
+class FakeRasa(ChannelFakeRasa):
+    """The fake agent, answering like the assistant does on Telegram."""
 
     script: Script = assistant
-    error: Optional[Exception] = None
-    received: List[UserMessage] = field(default_factory=list)
-
-    async def handle_message(self, message: UserMessage) -> None:
-        self.received.append(message)
-        if self.error:
-            raise self.error
-        await self.script(message)
 
 
 @dataclass
