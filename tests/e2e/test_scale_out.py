@@ -6,8 +6,8 @@ scripts/services.sh installs (if missing) and starts PostgreSQL and Redis on loo
 from __future__ import annotations
 
 import os
-import shutil
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
