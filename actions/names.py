@@ -56,3 +56,39 @@ FORM_WALLET = "wallet_form"
 
 # Responses defined in domain.yml
 UTTER_ASK_WHICH_PROBLEM = "utter_ask_which_problem"
+
+# --- Case file and complaint letter -------------------------------------------------------------
+
+# Slots (facts extracted by bot.nlu.facts.ComplaintFactExtractor, and the steps the user took)
+SLOT_AMOUNT = "amount"
+SLOT_INCIDENT_TIME = "incident_time"
+SLOT_ORDER_ID = "order_id"
+SLOT_DEMAND = "demand"
+SLOT_TICKET_IDS = "ticket_ids"
+SLOT_CASE_STEPS_TRIED = "case_steps_tried"
+
+# Entities
+ENTITY_AMOUNT = "amount"
+ENTITY_INCIDENT_TIME = "incident_time"
+ENTITY_ORDER_ID = "order_id"
+ENTITY_TICKET_ID = "ticket_id"
+ENTITY_DEMAND = "demand"
+
+# Intents
+INTENT_REQUEST_COMPLAINT_LETTER = "request_complaint_letter"
+INTENT_REPORT_ALREADY_COMPLAINED = "report_already_complained"
+INTENT_DENY = "deny"
+INTENT_NLU_FALLBACK = "nlu_fallback"
+
+# Actions and forms
+ACTION_WRITE_COMPLAINT_LETTER = "action_write_complaint_letter"
+ACTION_RECORD_EARLIER_COMPLAINT = "action_record_earlier_complaint"
+ACTION_VALIDATE_COMPLAINT_LETTER_FORM = "validate_complaint_letter_form"
+FORM_COMPLAINT_LETTER = "complaint_letter_form"
+
+VALUE_UNKNOWN = "unknown"
+"""Slot value of an essential the user could not give when the letter form asked ("记不清了")."""
+ACTION_ASK_PROBLEM = "action_ask_problem"
+ACTION_ASK_AMOUNT = "action_ask_amount"
+ACTION_ASK_INCIDENT_TIME = "action_ask_incident_time"
+ACTION_ASK_DEMAND = "action_ask_demand"

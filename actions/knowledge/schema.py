@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     Date,
+    DateTime,
     ForeignKey,
     Integer,
     MetaData,
@@ -112,6 +114,65 @@ seed_info = Table(
     Column("value", Text, nullable=False),
 )
 
+# --- Complaint letters (seed section `letter_templates`) -------------------------------------
+
+letter_templates = Table(
+    "letter_templates",
+    metadata,
+    Column("key", String(32), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("addressee", String(200), nullable=False),
+    Column("respondent_if_not_institution", String(200), nullable=True),
+    Column("send_via", Text, nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("paragraphs", JSON, nullable=False),
+    *_provenance(),
+)
+
+letter_template_steps = Table(
+    "letter_template_steps",
+    metadata,
+    # One template per escalation step key: the step reached chooses the addressee.
+    Column("step_key", String(32), primary_key=True),
+    Column("template_key", String(32), ForeignKey("letter_templates.key"), nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+letter_phrases = Table(
+    "letter_phrases",
+    metadata,
+    # kind 'fact' (key = problem category) or 'demand' (key = demand key).
+    Column("kind", String(16), primary_key=True),
+    Column("key", String(32), primary_key=True),
+    Column("text", Text, nullable=False),
+    *_provenance(),
+)
+
+# --- Case files: written by the actions, never cleared by a seed import ----------------------
+
+case_files = Table(
+    "case_files",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(255), nullable=False),
+    Column("wallet", String(32), nullable=False),  # platform key, or 'any' when not known
+    Column("problem", String(32), nullable=False),
+    Column("step_reached", String(32), nullable=True),
+    Column("step_position", Integer, nullable=True),
+    Column("amount", String(32), nullable=True),  # '1200.00 CNY'
+    Column("incident_time", String(32), nullable=True),  # '2026-11-24' or '2026-11-21T15:00'
+    Column("order_id", String(64), nullable=True),
+    Column("demands", JSON, nullable=False),
+    Column("ticket_ids", JSON, nullable=False),
+    Column("steps_tried", JSON, nullable=False),
+    Column("letter_template", String(32), nullable=True),
+    Column("letter_version", Integer, nullable=True),
+    Column("letters_written", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("conversation_id", "wallet", "problem"),
+)
+
 # Children before parents: the order in which a re-import clears the tables.
 TABLES_CHILDREN_FIRST = (
     seed_info,
@@ -122,4 +183,8 @@ TABLES_CHILDREN_FIRST = (
     categories,
     platform_aliases,
     platforms,
+    letter_template_steps,
+    letter_templates,
+    letter_phrases,
 )
+# `case_files` is not in that list: case files are the users' data, a re-import keeps them.

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, TypeVar
 
 import yaml
 
 from actions.knowledge.records import (
+    LETTER_PLACEHOLDERS,
     PLATFORM_CONTACT,
     AdviceItem,
     Category,
     EscalationStep,
     EvidenceItem,
+    LetterKit,
+    LetterTemplate,
     Notice,
     Platform,
     Provenance,
@@ -36,6 +40,8 @@ REQUIRED_NOTICES = (
     "fraud_warning",
 )
 _KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+DEMAND_KEYS = ("refund", "unfreeze", "apology", "compensation", "investigate")
+"""The values of the NLU's `demand` entity; the letter words each of them."""
 
 T = TypeVar("T")
 
@@ -154,7 +160,16 @@ def load_seed(path: Path) -> Seed:
         path,
         "top level",
         raw,
-        ("version", "verified_on", "platforms", "categories", "evidence_items", "escalation_steps", "notices"),
+        (
+            "version",
+            "verified_on",
+            "platforms",
+            "categories",
+            "evidence_items",
+            "escalation_steps",
+            "notices",
+            "letter_templates",
+        ),
     )
     version = top.integer("version")
     default_date = top.date("verified_on")
@@ -175,7 +190,8 @@ def load_seed(path: Path) -> Seed:
             raise SeedError(path, "escalation_steps", "category", f"no ladder for {category!r}")
         if not any(item.category_key == category for item in evidence):
             raise SeedError(path, "evidence_items", "category", f"no evidence for {category!r}")
-    return Seed(version, platforms, categories, evidence, escalation, notices)
+    letters = _parse_letters(path, raw.get("letter_templates"), default_date, escalation)
+    return Seed(version, platforms, categories, evidence, escalation, notices, letters=letters)
 
 
 def _parse_platforms(path: Path, items: list[Any], default_date: dt.date) -> tuple[Platform, ...]:
@@ -348,3 +364,84 @@ def _parse_notices(path: Path, data: Any, default_date: dt.date) -> tuple[Notice
     if missing:
         raise SeedError(path, "notices", missing[0], "is missing")
     return tuple(result)
+
+
+def _placeholders(reader: _Reader, field: str, text: str) -> str:
+    """Refuse a template text with unknown `{placeholders}` or broken braces."""
+    try:
+        used = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as exc:
+        raise reader.fail(field, f"is not a valid template ({exc}); write a literal brace as {{{{ or }}}}") from None
+    unknown = sorted(used - set(LETTER_PLACEHOLDERS))
+    if unknown:
+        raise reader.fail(field, f"unknown placeholder {{{unknown[0]}}} (allowed: {', '.join(LETTER_PLACEHOLDERS)})")
+    return text
+
+
+def _phrases(path: Path, record: str, data: Any, required: tuple[str, ...]) -> dict[str, str]:
+    reader = _Reader(path, record, data, required)
+    phrases = {key: _placeholders(reader, key, reader.text(key)) for key in required}
+    return phrases
+
+
+def _parse_letters(path: Path, data: Any, default_date: dt.date, escalation: tuple[EscalationStep, ...]) -> LetterKit:
+    """The `letter_templates` section: facts per problem, demand wording, and templates covering every step."""
+    section = _Reader(path, "letter_templates", data, ("facts", "demands", "templates", "source", "verified_on"))
+    provenance = Provenance(section.choice("source", SOURCES, "guidance"), section.date("verified_on", default_date))
+    facts = _phrases(path, "letter_templates.facts", section._get("facts", lambda v: True, ""), LADDER_CATEGORIES)
+    demands = _phrases(path, "letter_templates.demands", section._get("demands", lambda v: True, ""), DEMAND_KEYS)
+    items = section._get("templates", lambda v: isinstance(v, list) and len(v) > 0, "a non-empty list")
+    step_keys = {step.key for step in escalation}
+    fields = (
+        "key",
+        "version",
+        "for_steps",
+        "addressee",
+        "respondent_if_not_institution",
+        "send_via",
+        "subject",
+        "paragraphs",
+        "source",
+        "verified_on",
+    )
+    keys: set[str] = set()
+    covered: dict[str, str] = {}
+    templates = []
+    for index, item in enumerate(items):
+        reader = _Reader(path, f"letter_templates.templates[{index}]", item, fields)
+        key = reader.key("key")
+        _unique(path, reader.record, "key", keys, key)
+        for_steps = reader.text_list("for_steps")
+        for step_key in for_steps:
+            if step_key not in step_keys:
+                known = ", ".join(sorted(step_keys))
+                raise reader.fail("for_steps", f"{step_key!r} is not an escalation step key ({known})")
+            if step_key in covered:
+                raise reader.fail("for_steps", f"step {step_key!r} already has the template {covered[step_key]!r}")
+            covered[step_key] = key
+        respondent = reader.text("respondent_if_not_institution", None)
+        templates.append(
+            LetterTemplate(
+                key=key,
+                version=reader.integer("version"),
+                for_steps=for_steps,
+                addressee=_placeholders(reader, "addressee", reader.text("addressee")),
+                send_via=_placeholders(reader, "send_via", reader.text("send_via")),
+                subject=_placeholders(reader, "subject", reader.text("subject")),
+                paragraphs=tuple(
+                    _placeholders(reader, f"paragraphs[{i}]", text)
+                    for i, text in enumerate(reader.text_list("paragraphs"))
+                ),
+                provenance=Provenance(  # a template's provenance defaults to the section's
+                    reader.choice("source", SOURCES, provenance.source),
+                    reader.date("verified_on", provenance.verified_on),
+                ),
+                respondent_if_not_institution=(
+                    _placeholders(reader, "respondent_if_not_institution", respondent) if respondent else None
+                ),
+            )
+        )
+    missing = sorted(step_keys - set(covered))
+    if missing:
+        raise SeedError(path, "letter_templates.templates", "for_steps", f"no template for the step {missing[0]!r}")
+    return LetterKit(tuple(templates), facts, demands, provenance)

@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from actions.knowledge.records import Provenance
+from actions.knowledge.records import LetterKit, Provenance
 from actions.knowledge.seed import ADVICE_KINDS
 from actions.knowledge.store import KnowledgeStore
 
@@ -73,4 +73,33 @@ def dump_seed(store: KnowledgeStore) -> str:
         ],
         "notices": {n.key: {"text": n.text, **_prov(n.provenance)} for n in sections["notices"]},
     }
+    if sections.get("letter_templates") is not None:
+        document["letter_templates"] = _letters(sections["letter_templates"])
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=120)
+
+
+def _letters(kit: LetterKit) -> dict[str, Any]:
+    """The `letter_templates` section in seed layout."""
+    return {
+        **_prov(kit.provenance),
+        "facts": dict(kit.facts),
+        "demands": dict(kit.demands),
+        "templates": [
+            {
+                "key": t.key,
+                "version": t.version,
+                "for_steps": list(t.for_steps),
+                "addressee": t.addressee,
+                **(
+                    {"respondent_if_not_institution": t.respondent_if_not_institution}
+                    if t.respondent_if_not_institution
+                    else {}
+                ),
+                "send_via": t.send_via,
+                "subject": t.subject,
+                "paragraphs": list(t.paragraphs),
+                **_prov(t.provenance),
+            }
+            for t in kit.templates
+        ],
+    }

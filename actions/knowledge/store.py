@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import logging
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from sqlalchemy import create_engine, delete, event, insert, select
 from sqlalchemy.engine import Connection, Engine
@@ -21,11 +21,16 @@ from actions.knowledge.records import (
     Category,
     EscalationStep,
     EvidenceItem,
+    LetterKit,
+    LetterTemplate,
     Notice,
     Platform,
     Provenance,
     Seed,
 )
+
+if TYPE_CHECKING:
+    from actions.knowledge.cases import CaseStore
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +67,8 @@ def import_seed(engine: Engine, seed: Seed, fingerprint: str) -> None:
         for table in schema.TABLES_CHILDREN_FIRST:
             conn.execute(delete(table))
         _insert_seed(conn, seed)
+        if seed.letters is not None:
+            _insert_letters(conn, seed.letters)
         conn.execute(
             insert(schema.seed_info),
             [
@@ -154,6 +161,41 @@ def _insert_seed(conn: Connection, seed: Seed) -> None:
     conn.execute(
         insert(schema.notices),
         [{"key": n.key, "text": n.text, **_prov(n.provenance)} for n in seed.notices],
+    )
+
+
+def _insert_letters(conn: Connection, letters: LetterKit) -> None:
+    conn.execute(
+        insert(schema.letter_templates),
+        [
+            {
+                "key": t.key,
+                "version": t.version,
+                "addressee": t.addressee,
+                "respondent_if_not_institution": t.respondent_if_not_institution,
+                "send_via": t.send_via,
+                "subject": t.subject,
+                "paragraphs": list(t.paragraphs),
+                **_prov(t.provenance),
+            }
+            for t in letters.templates
+        ],
+    )
+    conn.execute(
+        insert(schema.letter_template_steps),
+        [
+            {"step_key": step_key, "template_key": t.key, "position": position}
+            for t in letters.templates
+            for position, step_key in enumerate(t.for_steps, start=1)
+        ],
+    )
+    conn.execute(
+        insert(schema.letter_phrases),
+        [
+            {"kind": kind, "key": key, "text": text, **_prov(letters.provenance)}
+            for kind, phrases in (("fact", letters.facts), ("demand", letters.demands))
+            for key, text in phrases.items()
+        ],
     )
 
 
@@ -272,6 +314,43 @@ class KnowledgeStore:
             raise KnowledgeStoreUnavailable(f"notice {key!r} missing: the store is not seeded")
         return str(rows[0].text)
 
+    def letter_kit(self) -> Optional[LetterKit]:
+        """The letter templates (by key) and phrases, or None if the imported seed had none."""
+        rows = self._rows(select(schema.letter_templates).order_by(schema.letter_templates.c.key))
+        if not rows:
+            return None
+        steps: dict[str, list[str]] = {}
+        step_table = schema.letter_template_steps
+        for row in self._rows(select(step_table).order_by(step_table.c.template_key, step_table.c.position)):
+            steps.setdefault(row.template_key, []).append(row.step_key)
+        phrase_rows = self._rows(select(schema.letter_phrases).order_by(schema.letter_phrases.c.key))
+        templates = tuple(
+            LetterTemplate(
+                key=r.key,
+                version=r.version,
+                for_steps=tuple(steps.get(r.key, ())),
+                addressee=r.addressee,
+                send_via=r.send_via,
+                subject=r.subject,
+                paragraphs=tuple(r.paragraphs),
+                provenance=Provenance(r.source, r.verified_on),
+                respondent_if_not_institution=r.respondent_if_not_institution,
+            )
+            for r in rows
+        )
+        return LetterKit(
+            templates=templates,
+            facts={r.key: r.text for r in phrase_rows if r.kind == "fact"},
+            demands={r.key: r.text for r in phrase_rows if r.kind == "demand"},
+            provenance=next((Provenance(r.source, r.verified_on) for r in phrase_rows), templates[0].provenance),
+        )
+
+    def cases(self) -> "CaseStore":
+        """The case files kept in the same database (written by the actions)."""
+        from actions.knowledge.cases import CaseStore
+
+        return CaseStore(self._engine)
+
     def seed_info(self) -> dict[str, str]:
         """Version, fingerprint and import time of the imported seed ({} if never seeded)."""
         try:
@@ -306,6 +385,7 @@ class KnowledgeStore:
         yield "escalation_steps", tuple(step for k in keys for step in self.escalation_ladder(k))
         notice_rows = self._rows(select(schema.notices).order_by(schema.notices.c.key))
         yield "notices", tuple(Notice(r.key, r.text, Provenance(r.source, r.verified_on)) for r in notice_rows)
+        yield "letter_templates", self.letter_kit()
 
 
 def _platform(row: Any, aliases: tuple[str, ...]) -> Platform:

@@ -108,10 +108,13 @@ async def handle_guarded(
     counter = CountingOutputChannel(message.output_channel)
     original_channel, message.output_channel = message.output_channel, counter
     cause = ""
+    # Shielded: past the budget the user gets the apology now, but the turn itself runs to
+    # its end, so the conversation (tracker, escalation progress) stays consistent.
+    turn = asyncio.ensure_future(on_new_message(message))
     try:
-        await asyncio.wait_for(on_new_message(message), timeout=budget_seconds)
+        await asyncio.wait_for(asyncio.shield(turn), timeout=budget_seconds)
     except asyncio.TimeoutError:
-        cause = f"no answer within {budget_seconds:.0f} s (action server slow or stuck?)"
+        cause = f"no answer within {budget_seconds:.0f} s (server overloaded, or the action server slow or stuck?)"
     except Exception as exc:  # noqa: BLE001 - whatever broke, the user still gets an answer
         cause = f"{type(exc).__name__}: {exc}"
     else:

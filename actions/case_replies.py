@@ -1,0 +1,106 @@
+"""Short messages about the case: the letter's cover note, deadlines, steps recorded. Pure functions.
+
+Facts (contacts, waiting times, the disclaimer) come in as arguments from the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from actions.case_file import WaitStatus
+from actions.knowledge.records import EscalationStep, Platform
+from actions.letters import Letter, format_date
+
+WEEKDAYS = "一二三四五六日"
+NEXT_STEP_PROMPT = "回复「还是不行」，我告诉你下一步。"
+
+ASK = {
+    "problem": "写投诉信前，先告诉我是哪类问题：",
+    "amount": "涉及多少钱？比如「500元」「两千五」。记不清就回复「跳过」。",
+    "incident_time": "大概是什么时候发生的？比如「昨天晚上」「11月3号下午三点」。记不清就回复「跳过」。",
+    "demand": "你希望对方怎么解决？点下面的按钮，或者直接打字，说几个都行（比如「退款并道歉」）。",
+}
+PROBLEM_BUTTONS = (
+    ("充值失败/没到账", "report_topup_failure"),
+    ("钱被盗刷/被骗", "report_fund_security"),
+    ("客服不处理", "report_support_unresponsive"),
+)
+DEMAND_BUTTONS = (
+    ("退款", "refund"),
+    ("解冻账户", "unfreeze"),
+    ("道歉", "apology"),
+    ("赔偿损失", "compensation"),
+    ("查明原因", "investigate"),
+)
+ASK_AGAIN = {
+    "amount": "没认出金额 🤔 可以写成「500元」「两千五」「¥1,200」；记不清就回复「跳过」。",
+    "incident_time": "没认出时间 🤔 可以写成「昨天晚上」「11月3号下午三点」「上周五」；记不清就回复「跳过」。",
+    "demand": "没认出你的诉求 🤔 可以说「退款」「解冻账户」「道歉」「赔偿损失」「查明原因」，也可以说几个。",
+}
+
+
+def day_with_weekday(day: dt.date) -> str:
+    """2026年12月2日（周三）"""
+    return f"{format_date(day)}（周{WEEKDAYS[day.weekday()]}）"
+
+
+def letter_cover(letter: Letter) -> str:
+    """Who the letter is for and how to hand it in; the letter itself follows in the next message."""
+    return (
+        f"📝 投诉信写好了，收信方：{letter.addressee}\n"
+        f"怎么交：{letter.send_via}\n"
+        "下一条就是全文，长按即可复制；「________」和「（待补充）」处请自己补上再发。"
+    )
+
+
+def come_back(wait_days: int, today: dt.date) -> str:
+    """When to come back if the addressee does not answer."""
+    return (
+        f"📅 交出去以后一般 {wait_days} 天内会有答复。"
+        f"如果到 {day_with_weekday(today + dt.timedelta(days=wait_days))}还没有结果，{NEXT_STEP_PROMPT}"
+    )
+
+
+def disclaimer(legal_disclaimer: str) -> str:
+    return f"⚖️ {legal_disclaimer}"
+
+
+def _contact(step: EscalationStep, platform: Optional[Platform]) -> str:
+    if not step.uses_platform_contact:
+        return step.contact
+    return f"{platform.name} {platform.hotline}" if platform else "平台客服"
+
+
+def step_recorded(
+    step: EscalationStep, platform: Optional[Platform], on: Optional[dt.date], ticket: Optional[str]
+) -> str:
+    """Acknowledge a step the user says they took."""
+    when = f"{format_date(on)}" if on else ""
+    ticket_note = f"，工单号 {ticket}" if ticket else ""
+    return f"📌 记下了：你{when}已经「{step.title}」（{_contact(step, platform)}）{ticket_note}。"
+
+
+def wait_more(status: WaitStatus) -> str:
+    """The usual response time has not passed yet: when to come back."""
+    assert status.come_back_on is not None
+    return (
+        f"⏳ 这一步一般要等 {status.wait_days} 天左右才有答复，现在才过了 {status.waited_days} 天。"
+        f"建议等到 {day_with_weekday(status.come_back_on)}（还有 {status.days_left} 天）；"
+        f"到时还没有结果，{NEXT_STEP_PROMPT}"
+    )
+
+
+def wait_over(status: WaitStatus) -> str:
+    """The usual response time has passed: time for the next step."""
+    if status.wait_days is None or status.waited_days is None:
+        return "这一步没有结果的话，可以往上走一步了："
+    return f"已经过了 {status.waited_days} 天，超过一般 {status.wait_days} 天的答复期，可以往上走一步了："
+
+
+def wait_unknown(status: WaitStatus) -> str:
+    """We do not know when the user complained: the rule, then the next step."""
+    return (
+        f"这一步一般 {status.wait_days} 天左右会有答复；如果还没满 {status.wait_days} 天，可以先等一等。"
+        "已经等够了的话，下一步是："
+    )

@@ -1,0 +1,159 @@
+"""Case files in the knowledge database: one row per conversation, problem and wallet.
+
+The actions save a case when they learn something durable (a step taken, a letter
+written); operators read only anonymised counts (`counts()`, see actions/case_stats.py).
+Portable SQL (SQLite and PostgreSQL): the upsert is a select then an insert or update,
+inside one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Engine
+
+from actions.knowledge import schema
+from actions.knowledge.records import CaseCount, CaseRecord, StepTried
+from actions.knowledge.store import KnowledgeStoreUnavailable
+
+UNKNOWN_WALLET = "any"
+"""Stored when the wallet of a case is not known (the escalation markers use the same word)."""
+NO_STEP = "none"
+"""The step reported in statistics for a case that never got a step."""
+
+
+def _steps_to_json(steps: tuple[StepTried, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "step": s.step_key,
+            "on": s.on.isoformat() if s.on else None,
+            "ticket": s.ticket_id,
+            "outcome": s.outcome,
+        }
+        for s in steps
+    ]
+
+
+def _steps_from_json(data: Any) -> tuple[StepTried, ...]:
+    steps = []
+    for item in data or ():
+        on = item.get("on")
+        steps.append(
+            StepTried(
+                step_key=str(item["step"]),
+                on=dt.date.fromisoformat(on) if on else None,
+                ticket_id=item.get("ticket"),
+                outcome=str(item.get("outcome") or ""),
+            )
+        )
+    return tuple(steps)
+
+
+def _row_values(case: CaseRecord) -> dict[str, Any]:
+    return {
+        "step_reached": case.step_reached,
+        "step_position": case.step_position,
+        "amount": case.amount,
+        "incident_time": case.incident_time,
+        "order_id": case.order_id,
+        "demands": list(case.demands),
+        "ticket_ids": list(case.ticket_ids),
+        "steps_tried": _steps_to_json(case.steps_tried),
+        "letter_template": case.letter_template,
+        "letter_version": case.letter_version,
+        "letters_written": case.letters_written,
+    }
+
+
+class CaseStore:
+    """Save and read case files; count them for statistics. One short transaction per call."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def save(self, case: CaseRecord, now: Optional[dt.datetime] = None) -> None:
+        """Insert or update the case of (conversation, wallet, problem)."""
+        table = schema.case_files
+        stamp = (now or dt.datetime.now(dt.timezone.utc)).replace(tzinfo=None)
+        key = (
+            (table.c.conversation_id == case.conversation_id)
+            & (table.c.wallet == case.wallet)
+            & (table.c.problem == case.problem)
+        )
+        try:
+            table.create(self._engine, checkfirst=True)
+            with self._engine.begin() as conn:
+                existing = conn.execute(select(table.c.id).where(key)).first()
+                if existing is None:
+                    conn.execute(
+                        insert(table).values(
+                            conversation_id=case.conversation_id,
+                            wallet=case.wallet,
+                            problem=case.problem,
+                            created_at=stamp,
+                            updated_at=stamp,
+                            **_row_values(case),
+                        )
+                    )
+                else:
+                    changes = {"updated_at": stamp, **_row_values(case)}
+                    conn.execute(update(table).where(table.c.id == existing.id).values(**changes))
+        except Exception as exc:  # noqa: BLE001 - any driver error means "unavailable"
+            raise KnowledgeStoreUnavailable(f"cannot save the case file: {exc}") from exc
+
+    def get(self, conversation_id: str, wallet: str, problem: str) -> Optional[CaseRecord]:
+        """The stored case, or None."""
+        table = schema.case_files
+        try:
+            with self._engine.connect() as conn:
+                row = conn.execute(
+                    select(table).where(
+                        table.c.conversation_id == conversation_id, table.c.wallet == wallet, table.c.problem == problem
+                    )
+                ).first()
+        except Exception as exc:  # noqa: BLE001
+            raise KnowledgeStoreUnavailable(str(exc)) from exc
+        if row is None:
+            return None
+        return CaseRecord(
+            conversation_id=row.conversation_id,
+            wallet=row.wallet,
+            problem=row.problem,
+            step_reached=row.step_reached,
+            step_position=row.step_position,
+            amount=row.amount,
+            incident_time=row.incident_time,
+            order_id=row.order_id,
+            demands=tuple(row.demands or ()),
+            ticket_ids=tuple(row.ticket_ids or ()),
+            steps_tried=_steps_from_json(row.steps_tried),
+            letter_template=row.letter_template,
+            letter_version=row.letter_version,
+            letters_written=row.letters_written,
+        )
+
+    def counts(self) -> tuple[CaseCount, ...]:
+        """How many cases per problem × wallet × step reached: no ids, no amounts, no text."""
+        table = schema.case_files
+        step = func.coalesce(table.c.step_reached, NO_STEP)
+        position = func.min(table.c.step_position)
+        statement = (
+            select(
+                table.c.problem,
+                table.c.wallet,
+                step.label("step"),
+                position.label("position"),
+                func.count().label("cases"),
+            )
+            .group_by(table.c.problem, table.c.wallet, step)
+            .order_by(table.c.problem, table.c.wallet, position)
+        )
+        try:
+            table.create(self._engine, checkfirst=True)
+            with self._engine.connect() as conn:
+                rows = list(conn.execute(statement))
+        except Exception as exc:  # noqa: BLE001
+            raise KnowledgeStoreUnavailable(str(exc)) from exc
+        return tuple(CaseCount(r.problem, r.wallet, r.step, r.position, int(r.cases)) for r in rows)

@@ -1,0 +1,233 @@
+"""The complaint letter: a form for the missing essentials, then the letter from the store's template."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from abc import ABCMeta, abstractmethod
+from typing import Any, Callable, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import case_file, case_replies, letters, names
+from actions.base import KnowledgeAction, latest_intent, reported_problem
+from actions.knowledge.seed import DEMAND_KEYS
+from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
+from actions.wallet_form import ValidateWalletForm
+
+# "不记得了" / "跳过" when asked for an essential: the letter says （待补充） there instead.
+_SKIP = re.compile(r"不知道|不记得|记不清|忘了|不清楚|不确定|跳过|略过|没有|算了")
+# A bare number answering "涉及多少钱": 500 / 1200.5 / 1,200.
+_BARE_NUMBER = re.compile(r"^\s*(?:大概|大约|差不多)?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?\s*(?:左右)?\s*$")
+# Questions answered by their own rules while the form waits (data/rules/case_file.yml).
+_DIGRESSIONS = {"ask_hotline", "ask_evidence", "ask_legal_rights", "goodbye", names.INTENT_REPORT_ALREADY_COMPLAINED}
+
+
+class ValidateComplaintLetterForm(FormValidationAction):
+    """Fill the letter's essentials: problem, wallet, amount (money problems), time, demand."""
+
+    def name(self) -> Text:
+        return names.ACTION_VALIDATE_COMPLAINT_LETTER_FORM
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        """A complaint about support alone needs no amount."""
+        problem = tracker.get_slot(names.SLOT_PROBLEM) or reported_problem(tracker)
+        if problem == names.CATEGORY_SUPPORT_UNRESPONSIVE:
+            return [slot for slot in domain_slots if slot != names.SLOT_AMOUNT]
+        return list(domain_slots)
+
+    def extract_problem(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """The problem from a report in this message or earlier (the buttons send report intents)."""
+        if tracker.get_slot(names.SLOT_PROBLEM) is not None:
+            return {}
+        problem = names.PROBLEM_BY_INTENT.get(latest_intent(tracker) or "") or reported_problem(tracker)
+        return {names.SLOT_PROBLEM: problem} if problem else {}
+
+    def extract_amount(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """The amount asked for; a bare number counts too (the NLU only takes numbers with a unit)."""
+        if not self._asked(tracker, names.SLOT_AMOUNT):
+            return {}
+        said = case_file.first_entity_value(tracker, names.ENTITY_AMOUNT)
+        if said:
+            return {names.SLOT_AMOUNT: said}
+        match = _BARE_NUMBER.match(tracker.latest_message.get("text") or "")
+        if match:
+            number = float(match.group(1).replace(",", "") + (match.group(2) or ""))
+            return {names.SLOT_AMOUNT: f"{number:.2f} CNY"}
+        return self._skip_or_ask_again(dispatcher, tracker, names.SLOT_AMOUNT)
+
+    def extract_incident_time(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """The time asked for, whatever the intent ("上周五" can read like an earlier complaint)."""
+        if not self._asked(tracker, names.SLOT_INCIDENT_TIME):
+            return {}
+        said = case_file.first_entity_value(tracker, names.ENTITY_INCIDENT_TIME)
+        if said:
+            return {names.SLOT_INCIDENT_TIME: said}
+        return self._skip_or_ask_again(dispatcher, tracker, names.SLOT_INCIDENT_TIME)
+
+    def extract_demand(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """The demands asked for; "不知道" leaves the letter's demand to the user."""
+        if not self._asked(tracker, names.SLOT_DEMAND):
+            return {}
+        said = case_file.entity_values(tracker, names.ENTITY_DEMAND)
+        if said:
+            return {names.SLOT_DEMAND: said}
+        result = self._skip_or_ask_again(dispatcher, tracker, names.SLOT_DEMAND)
+        if result.get(names.SLOT_DEMAND) == names.VALUE_UNKNOWN:
+            return {names.SLOT_DEMAND: [names.VALUE_UNKNOWN]}
+        return result
+
+    def validate_wallet(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Whatever the user called the wallet, as a platform key (the wallet form's rule)."""
+        return ValidateWalletForm().validate_wallet(slot_value, dispatcher, tracker, domain)
+
+    def validate_demand(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Known demand keys only, without repeats."""
+        values = slot_value if isinstance(slot_value, list) else [slot_value]
+        known = [v for v in dict.fromkeys(values) if v in DEMAND_KEYS or v == names.VALUE_UNKNOWN]
+        return {names.SLOT_DEMAND: known or None}
+
+    @staticmethod
+    def _asked(tracker: Tracker, slot: str) -> bool:
+        return tracker.get_slot(names.SLOT_REQUESTED) == slot and tracker.get_slot(slot) is None
+
+    @staticmethod
+    def _skip_or_ask_again(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> Dict[Text, Any]:
+        """ "跳过" → unknown; a question with its own answer → let its rule run; else explain and ask again."""
+        text = tracker.latest_message.get("text") or ""
+        intent = latest_intent(tracker)
+        if intent == names.INTENT_DENY or _SKIP.search(text):
+            return {slot: names.VALUE_UNKNOWN}
+        if intent in _DIGRESSIONS:
+            return {}
+        dispatcher.utter_message(text=case_replies.ASK_AGAIN[slot])
+        return {slot: None}
+
+
+class ActionWriteComplaintLetter(KnowledgeAction):
+    """Write the complaint letter for the step reached, send it, and store the case file."""
+
+    clock: Callable[[], dt.datetime] = staticmethod(case_file.utc_now)
+
+    def name(self) -> Text:
+        return names.ACTION_WRITE_COMPLAINT_LETTER
+
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore
+    ) -> List[Dict[Text, Any]]:
+        case = case_file.case_from_tracker(tracker)
+        if case.problem is None:
+            dispatcher.utter_message(response=names.UTTER_ASK_WHICH_PROBLEM)
+            return []
+        ladder = store.escalation_ladder(case.problem)
+        category = store.category(case.problem)
+        kit = store.letter_kit()
+        if not ladder or category is None or kit is None:
+            raise KnowledgeStoreUnavailable("no ladder, category or letter templates: import the seed")
+        reached = case_file.step_reached(ladder, case)
+        template = kit.template_for_step(reached.key)
+        if template is None:
+            raise KnowledgeStoreUnavailable(f"no letter template for step {reached.key!r}: import the seed")
+        platform = store.platform(case.wallet) if case.wallet else None
+        today = case_file.message_date(tracker, self.clock)
+        letter = letters.render_letter(
+            kit=kit,
+            template=template,
+            case=case,
+            category=category,
+            platform=platform,
+            ladder=ladder,
+            reached=reached,
+            steps=case_file.steps_for_letter(ladder, case, reached),
+            evidence=store.evidence_checklist(case.problem, case.wallet),
+            today=today,
+        )
+        dispatcher.utter_message(text=case_replies.letter_cover(letter))
+        dispatcher.utter_message(text=letter.body)
+        if reached.wait_days:
+            dispatcher.utter_message(text=case_replies.come_back(reached.wait_days, today))
+        dispatcher.utter_message(text=case_replies.disclaimer(store.notice(names.NOTICE_LEGAL_DISCLAIMER)))
+        cases = store.cases()
+        previous = cases.get(case.conversation_id, case_file.to_record(case, reached).wallet, case.problem)
+        cases.save(case_file.to_record(case, reached, previous, template))
+        return []
+
+
+class _AskSlot(Action, metaclass=ABCMeta):
+    """Ask for one essential of the letter (Rasa runs `action_ask_<slot>` when the form requests it)."""
+
+    slot = ""
+
+    @abstractmethod
+    def name(self) -> Text:
+        """`action_ask_<slot>`."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=case_replies.ASK[self.slot], buttons=self.buttons())
+        return []
+
+    def buttons(self) -> List[Dict[Text, Any]]:
+        return []
+
+
+class ActionAskProblem(_AskSlot):
+    """Which problem the letter is about, with one button per problem."""
+
+    slot = names.SLOT_PROBLEM
+
+    def name(self) -> Text:
+        return names.ACTION_ASK_PROBLEM
+
+    def buttons(self) -> List[Dict[Text, Any]]:
+        return [{"title": title, "payload": f"/{intent}"} for title, intent in case_replies.PROBLEM_BUTTONS]
+
+
+class ActionAskAmount(_AskSlot):
+    """How much money is involved."""
+
+    slot = names.SLOT_AMOUNT
+
+    def name(self) -> Text:
+        return names.ACTION_ASK_AMOUNT
+
+
+class ActionAskIncidentTime(_AskSlot):
+    """When it happened."""
+
+    slot = names.SLOT_INCIDENT_TIME
+
+    def name(self) -> Text:
+        return names.ACTION_ASK_INCIDENT_TIME
+
+
+class ActionAskDemand(_AskSlot):
+    """What the user wants, with one button per demand."""
+
+    slot = names.SLOT_DEMAND
+
+    def name(self) -> Text:
+        return names.ACTION_ASK_DEMAND
+
+    def buttons(self) -> List[Dict[Text, Any]]:
+        return [
+            {"title": title, "payload": f'/{names.INTENT_INFORM}{{"{names.ENTITY_DEMAND}":"{key}"}}'}
+            for title, key in case_replies.DEMAND_BUTTONS
+        ]

@@ -1,0 +1,165 @@
+"""Rasa NLU component: the facts of a complaint, found by the spaCy pipeline of `fact_pipeline`.
+
+Adds entities `amount`, `incident_time`, `order_id`, `ticket_id` and `demand` with
+normalised values (see `fact_rules`). Relative dates resolve against the message's
+time: `metadata.now` (ISO 8601) or `metadata.timestamp` (Unix seconds) when the
+channel sends one, else the clock, in the configured time zone.
+
+The spaCy pipeline is built when the model is trained and saved into the model
+storage (`nlp.to_disk`); loading the model loads it back. Nothing happens at import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any, Callable, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from spacy.language import Language
+
+from bot.nlu import fact_pipeline
+
+logger = logging.getLogger(__name__)
+
+PIPELINE_DIR = "spacy_facts"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def local_timezone(name: str) -> dt.tzinfo:
+    """The named zone; China Standard Time (UTC+8, no DST) if the system has no zone data."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(name)
+    except (ImportError, KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
+        logger.warning("Time zone %r not found; using UTC+8. Install the tzdata package to fix.", name)
+        return dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+def message_time(metadata: Any, clock: Callable[[], dt.datetime], zone: dt.tzinfo) -> dt.datetime:
+    """Local time of the message: metadata `now` / `timestamp` if valid, else the clock."""
+    if isinstance(metadata, dict):
+        now = metadata.get("now")
+        if isinstance(now, str):
+            try:
+                parsed = dt.datetime.fromisoformat(now)
+                return parsed.astimezone(zone) if parsed.tzinfo else parsed.replace(tzinfo=zone)
+            except ValueError:
+                logger.debug("Ignoring metadata.now=%r (not ISO 8601).", now)
+        stamp = metadata.get("timestamp")
+        if isinstance(stamp, (int, float)) and not isinstance(stamp, bool):
+            return dt.datetime.fromtimestamp(stamp, tz=zone)
+    return clock().astimezone(zone)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
+class ComplaintFactExtractor(GraphComponent, EntityExtractorMixin):
+    """Amount, incident time, order/ticket numbers and demand, from a blank spaCy `zh` pipeline."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Time zone the users' 昨天 / 下午三点 refer to."""
+        return {"timezone": DEFAULT_TIMEZONE}
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["spacy", "jieba", "cn2an"]
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        nlp: Optional[Language] = None,
+        clock: Optional[Callable[[], dt.datetime]] = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._nlp = nlp
+        self._zone = local_timezone(str(self._config["timezone"]))
+        self.clock: Callable[[], dt.datetime] = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ComplaintFactExtractor":
+        """A new, untrained component (the pipeline is built by `train`)."""
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Build the spaCy pipeline and save it into the model."""
+        self._nlp = fact_pipeline.build_pipeline()
+        with self._model_storage.write_to(self._resource) as directory:
+            self._nlp.to_disk(directory / PIPELINE_DIR)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "ComplaintFactExtractor":
+        """Load the pipeline saved in the model; rebuild it if the model has none."""
+        try:
+            with model_storage.read_from(resource) as directory:
+                nlp = fact_pipeline.load_pipeline(directory / PIPELINE_DIR)
+        except (ValueError, OSError) as exc:
+            logger.warning("No saved fact pipeline in the model (%s): building it. Fix: retrain.", exc)
+            nlp = fact_pipeline.build_pipeline()
+        return cls(config, model_storage, resource, nlp=nlp)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Add the facts of each message to its entities."""
+        if self._nlp is None:
+            self._nlp = fact_pipeline.build_pipeline()
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            now = message_time(message.get("metadata"), self.clock, self._zone)
+            entities = self.add_extractor_name(self.extract(text, now))
+            message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+        return messages
+
+    def extract(self, text: str, now: dt.datetime) -> List[Dict[Text, Any]]:
+        """The fact entities of one text whose local time is `now`."""
+        assert self._nlp is not None
+        doc = fact_pipeline.run(self._nlp, text, now)
+        entities = []
+        for span in doc.ents:
+            value = fact_pipeline.span_value(span, now)
+            if value is None:
+                continue
+            entities.append(
+                {
+                    ENTITY_ATTRIBUTE_TYPE: fact_pipeline.ENTITY_BY_LABEL[span.label_],
+                    ENTITY_ATTRIBUTE_START: span.start_char,
+                    ENTITY_ATTRIBUTE_END: span.end_char,
+                    ENTITY_ATTRIBUTE_VALUE: value,
+                    "confidence_entity": 1.0,
+                }
+            )
+        return entities

@@ -1,0 +1,99 @@
+"""The seed's letter templates: validated with file, record and field; imported and exported intact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import yaml
+
+from actions.knowledge.seed import SeedError, load_seed
+from actions.knowledge.seed_export import dump_seed
+from actions.knowledge.store import KnowledgeStore, import_seed, make_engine
+from tests.conftest import SEED_PATH
+
+
+def write_seed(tmp_path: Path, mutate: Callable[[dict], Any]) -> Path:
+    data = yaml.safe_load(SEED_PATH.read_text(encoding="utf-8"))
+    mutate(data)
+    path = tmp_path / "seed.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_every_escalation_step_has_exactly_one_template() -> None:
+    seed = load_seed(SEED_PATH)
+    assert seed.letters is not None
+    for step in seed.escalation:
+        templates = [t.key for t in seed.letters.templates if step.key in t.for_steps]
+        assert len(templates) == 1, step.key
+    assert {t.key for t in seed.letters.templates} == {"platform_desk", "regulator_12315", "regulator_12363"}
+
+
+@pytest.mark.parametrize(
+    ("mutate", "record", "field"),
+    [
+        (
+            lambda d: d["letter_templates"]["templates"][0].update(subject="关于{wallet}的投诉"),
+            "letter_templates.templates[0] (key=platform_desk)",
+            "subject",
+        ),
+        (
+            lambda d: d["letter_templates"]["templates"][1]["paragraphs"].append("{facts"),
+            "letter_templates.templates[1] (key=regulator_12315)",
+            "paragraphs[13]",
+        ),
+        (
+            lambda d: d["letter_templates"]["templates"][2]["for_steps"].remove("legal_route"),
+            "letter_templates.templates",
+            "for_steps",
+        ),
+        (
+            lambda d: d["letter_templates"]["templates"][2]["for_steps"].append("police"),
+            "letter_templates.templates[2] (key=regulator_12363)",
+            "for_steps",
+        ),
+        (
+            lambda d: d["letter_templates"]["templates"][0]["for_steps"].append("lawsuit"),
+            "letter_templates.templates[0] (key=platform_desk)",
+            "for_steps",
+        ),
+        (lambda d: d["letter_templates"]["demands"].pop("refund"), "letter_templates.demands", "refund"),
+        (lambda d: d["letter_templates"]["facts"].update(card_theft="…"), "letter_templates.facts", "card_theft"),
+        (
+            lambda d: d["letter_templates"]["templates"][0].pop("version"),
+            "letter_templates.templates[0] (key=platform_desk)",
+            "version",
+        ),
+        (lambda d: d.pop("letter_templates"), "letter_templates", "*"),
+    ],
+)
+def test_bad_letter_templates_name_file_record_and_field(tmp_path: Path, mutate, record: str, field: str) -> None:
+    path = write_seed(tmp_path, mutate)
+    with pytest.raises(SeedError) as error:
+        load_seed(path)
+    assert (error.value.path, error.value.record, error.value.field) == (path, record, field)
+
+
+def test_templates_round_trip_through_the_store_and_export(tmp_path: Path, store: KnowledgeStore) -> None:
+    original = store.letter_kit()
+    exported = tmp_path / "exported.yml"
+    exported.write_text(dump_seed(store), encoding="utf-8")
+    copy_url = f"sqlite:///{tmp_path / 'copy.db'}"
+    import_seed(make_engine(copy_url), load_seed(exported), "copy")
+    assert KnowledgeStore(make_engine(copy_url)).letter_kit() == original
+    assert original is not None and original.template_for_step("regulator_12315").key == "regulator_12315"  # type: ignore[union-attr]
+
+
+def test_editing_a_template_is_a_seed_edit_and_an_import(tmp_path: Path, seeded_db_url: str) -> None:
+    def edit(data: dict) -> None:
+        data["letter_templates"]["templates"][0]["subject"] = "投诉：{wallet_name}{problem_name}"
+        data["letter_templates"]["templates"][0]["version"] = 2
+
+    edited = write_seed(tmp_path, edit)
+    import_seed(make_engine(seeded_db_url), load_seed(edited), "edited")
+    kit = KnowledgeStore(make_engine(seeded_db_url)).letter_kit()
+    assert kit is not None
+    template = kit.template_for_step("platform_support")
+    assert template is not None and (template.subject, template.version) == ("投诉：{wallet_name}{problem_name}", 2)
