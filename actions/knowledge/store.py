@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Optional
 from sqlalchemy import create_engine, delete, event, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
+from sqlalchemy.pool import QueuePool
 
 from actions.knowledge import schema
 from actions.knowledge.records import (
@@ -43,9 +44,13 @@ def make_engine(url: str) -> Engine:
     """Create the engine for a database URL; SQLite files get their folder created."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
+        in_memory = parsed.database in (None, "", ":memory:")
+        if not in_memory:
+            Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
+        # SQLAlchemy 1.4 gives file SQLite a NullPool: a new connection (and PRAGMA) per
+        # query. The action server asks several per turn, so keep a small pool instead.
+        pooling: dict[str, Any] = {} if in_memory else {"poolclass": QueuePool, "pool_size": 5}
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False}, **pooling)
 
         @event.listens_for(engine, "connect")
         def _enforce_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
