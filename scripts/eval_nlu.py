@@ -1,10 +1,13 @@
 """`make eval`: NLU quality report (reports/nlu.md); `--help` lists the quick-run flags."""
 
 import logging
+import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.chdir(ROOT)  # config.yml and domain.yml name project paths relative to the root
 
 from bench.nlu_eval import run_eval  # noqa: E402
 from bench.nlu_report import write_report  # noqa: E402

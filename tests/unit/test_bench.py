@@ -1,0 +1,74 @@
+"""The pure parts of `make eval` and `make bench`: perturbations, folds, statistics, turn grouping."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.load import Stats
+from bench.nlu_data import Example, perturbed, stratified_folds, wallet_key
+from bench.profile_turn import load_turns, short_name
+from bench.slices import SLICES, mixed_english, traditional, typos
+
+
+def test_typos_rewrite_every_listed_slip() -> None:
+    assert typos("我用支付宝充值失败，客服不理，账户被盗") == "我用支付包冲值失败，客户不理，帐户被到"
+
+
+def test_traditional_keeps_le_and_changes_simplified_characters() -> None:
+    assert traditional("我的钱包被盗了") == "我的錢包被盜了"
+
+
+def test_mixed_english_puts_words_between_single_spaces() -> None:
+    assert mixed_english("充值失败了怎么办") == "top up fail 了 what to do"
+
+
+def test_slices_are_deterministic_and_only_keep_changed_examples() -> None:
+    examples = [Example("充值失败了", "report_topup_failure", frozenset()), Example("hello", "greet", frozenset())]
+    for spec in SLICES:
+        first, second = perturbed(examples, spec.transform), perturbed(examples, spec.transform)
+        assert first == second
+        assert first[0] == [0], spec.name
+
+
+def test_folds_are_seeded_stratified_and_cover_every_example_once() -> None:
+    intents = ["a"] * 10 + ["b"] * 5
+    folds = stratified_folds(intents, 5, seed=42)
+    assert folds == stratified_folds(intents, 5, seed=42)
+    tested = sorted(i for _, test in folds for i in test)
+    assert tested == list(range(15))
+    assert all(sum(intents[i] == "b" for i in test) == 1 for _, test in folds)
+
+
+def test_wallet_names_map_to_platform_keys_through_synonyms() -> None:
+    synonyms = {"支付宝": "alipay", "wechat pay": "wechat_pay"}
+    assert wallet_key("支付宝", synonyms) == "alipay"
+    assert wallet_key("WeChat Pay", synonyms) == "wechat_pay"
+    assert wallet_key("unknown", synonyms) == "unknown"
+
+
+def test_stats_are_in_milliseconds() -> None:
+    stats = Stats.of([0.010] * 99 + [1.0])
+    assert stats.count == 100
+    assert stats.p50 == pytest.approx(10.0)
+    assert stats.p99 > stats.p95 >= stats.p50
+
+
+def test_recorded_calls_are_grouped_into_turns(tmp_path: Path) -> None:
+    def call(number: int, action: str, user_messages: int) -> None:
+        events = [{"event": "user", "text": f"m{i}"} for i in range(user_messages)]
+        tracker = {"events": events, "latest_message": {"text": f"m{user_messages - 1}"}}
+        body = {"next_action": action, "sender_id": "bench-topup-0a1b2c", "tracker": tracker}
+        (tmp_path / f"{number:04d}.json").write_text(json.dumps(body), encoding="utf-8")
+
+    call(1, "validate_wallet_form", 1)
+    call(2, "action_answer_problem", 1)
+    call(3, "action_give_next_escalation_step", 2)
+    turns = load_turns(tmp_path)
+    assert [t.actions for t in turns] == [
+        ("validate_wallet_form", "action_answer_problem"),
+        ("action_give_next_escalation_step",),
+    ]
+    assert short_name(turns[0].key) == "topup #1 m0"
