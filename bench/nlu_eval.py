@@ -12,6 +12,7 @@ import argparse
 import gc
 import logging
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -172,6 +173,7 @@ def run_eval(argv: Optional[Sequence[str]] = None) -> EvalRun:
     holdout = load_corpus(args.holdout, synonyms=train.data.entity_synonyms)
     folds = stratified_folds([e.intent for e in train.examples], args.folds, args.seed)
     run = EvalRun(args, train, holdout, folds)
+    shutil.rmtree(run.raw_dir, ignore_errors=True)  # a report must never read a previous run's files
     with tempfile.TemporaryDirectory(prefix="wallet-eval-") as tmp:
         # A private training cache: fold models must not crowd out the main model's cache entries.
         os.environ["RASA_CACHE_DIRECTORY"] = str(Path(tmp) / "cache")

@@ -112,7 +112,8 @@ def wallet_table(run: EvalRun) -> List[str]:
         "|---|---|---|---:|---:|---:|---:|",
     ]
     for name, extractor in RASA_EXTRACTOR.items():
-        for label, folder in (("CV", f"cv_{name}"), ("held-out", f"holdout_{name}")):
+        sets = [("CV", f"cv_{name}")] if name in run.cv else []
+        for label, folder in [*sets, ("held-out", f"holdout_{name}")]:
             score = rasa_wallet_f1(run.raw_dir / folder, extractor)
             if score:
                 lines.append(
@@ -159,6 +160,14 @@ def errors_table(run: EvalRun, limit: int = 20) -> List[str]:
     return lines
 
 
+def untested_intents(run: EvalRun) -> str:
+    missing = sorted({e.intent for e in run.train.examples} - {e.intent for e in run.holdout.examples})
+    if not missing:
+        return ""
+    covered = " (cross-validation covers them)" if run.cv else ""
+    return f" The held-out set has no examples of {', '.join(f'`{m}`' for m in missing)}{covered}."
+
+
 def write_report(run: EvalRun) -> Path:
     args = run.args
     out: Path = args.out
@@ -182,7 +191,7 @@ def write_report(run: EvalRun) -> Path:
         "",
         f"- Training data: `data/nlu` ({len(run.train.examples)} examples, "
         f"{len({e.intent for e in run.train.examples})} intents). Held-out: `tests/nlu/holdout.yml` "
-        f"({len(run.holdout.examples)} examples, never trained on).",
+        f"({len(run.holdout.examples)} examples, never trained on)." + untested_intents(run),
         f"- Cross-validation: {cv_note}; {epochs}. Every cross-validated classifier uses the same folds.",
         "- Held-out, ours: the shipped model `models/wallet-assistant.tar.gz`. Baselines are trained on all of "
         "`data/nlu` in the same run.",
