@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from abc import ABCMeta, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
@@ -13,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import names
 from actions.knowledge.seed import SeedError, load_seed
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable, make_engine
+from actions.replies import hotline_lines
 from actions.settings import ActionSettings
 
 logger = logging.getLogger(__name__)
@@ -29,7 +31,15 @@ def outage_reply() -> str:
     """Apology with every hotline, read from the seed file when the database is down."""
     seed = load_seed(ActionSettings.from_env().knowledge_seed_path)
     notice = next(n.text for n in seed.notices if n.key == names.NOTICE_SERVICE_UNAVAILABLE)
-    return notice + "\n" + "\n".join(f"· {p.name}：{p.hotline}" for p in seed.platforms)
+    return notice + "\n" + hotline_lines(seed.platforms)
+
+
+_CODE_WORDS = re.compile(r"验证码|校验码|动态码|短信码|付款码|密码")
+
+
+def mentions_code(tracker: Tracker) -> bool:
+    """True when the user's latest message talks about a verification code or password."""
+    return bool(_CODE_WORDS.search((tracker.latest_message or {}).get("text") or ""))
 
 
 class KnowledgeAction(Action, metaclass=ABCMeta):

@@ -17,7 +17,7 @@ from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
 
 
 class ActionRecordEarlierComplaint(KnowledgeAction):
-    """Record the step taken (when, ticket) and give the next one once its usual wait has passed."""
+    """Record the step taken (when, ticket) and give the next one once its suggested wait has passed."""
 
     clock: Callable[[], dt.datetime] = staticmethod(case_file.utc_now)
 
@@ -31,7 +31,7 @@ class ActionRecordEarlierComplaint(KnowledgeAction):
         if case.problem is None:
             dispatcher.utter_message(response=names.UTTER_ASK_WHICH_PROBLEM)
             return []
-        ladder = store.escalation_ladder(case.problem)
+        ladder = store.escalation_ladder(case.problem, case.wallet)
         if not ladder:
             raise KnowledgeStoreUnavailable(f"no escalation ladder for {case.problem!r}: the store is not seeded")
         platform = store.platform(case.wallet) if case.wallet else None
@@ -60,7 +60,7 @@ class ActionRecordEarlierComplaint(KnowledgeAction):
             else:
                 lead = (
                     case_replies.wait_unknown(status)
-                    if on is None and step.wait_days
+                    if on is None and step.suggested_wait_days
                     else case_replies.wait_over(status)
                 )
                 dispatcher.utter_message(text=lead)

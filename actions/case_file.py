@@ -217,7 +217,7 @@ def steps_for_letter(
 
 @dataclass(frozen=True)
 class WaitStatus:
-    """How long the user has waited for a step's answer, against the step's usual response time."""
+    """Days waited for a step's answer, against the assistant's suggested wait (not an official limit)."""
 
     wait_days: Optional[int]
     waited_days: Optional[int]
@@ -233,9 +233,10 @@ class WaitStatus:
 def wait_status(step: EscalationStep, on: Optional[dt.date], today: dt.date) -> WaitStatus:
     """Days waited since `on` (None if unknown) and the date to come back if the step has a wait."""
     waited = (today - on).days if on else None
-    if step.wait_days is None:
+    if step.suggested_wait_days is None:
         return WaitStatus(None, waited, None)
-    return WaitStatus(step.wait_days, waited, (on or today) + dt.timedelta(days=step.wait_days))
+    wait = step.suggested_wait_days
+    return WaitStatus(wait, waited, (on or today) + dt.timedelta(days=wait))
 
 
 def first_entity_value(tracker: Tracker, entity: str) -> Optional[str]:

@@ -55,10 +55,10 @@ def letter_cover(letter: Letter) -> str:
 
 
 def come_back(wait_days: int, today: dt.date) -> str:
-    """When to come back if the addressee does not answer."""
+    """The assistant's suggestion of when to come back; no promise about how long the addressee takes."""
     return (
-        f"📅 交出去以后一般 {wait_days} 天内会有答复。"
-        f"如果到 {day_with_weekday(today + dt.timedelta(days=wait_days))}还没有结果，{NEXT_STEP_PROMPT}"
+        f"💡 助手的建议（不是官方时限）：交出去以后可以先等约 {wait_days} 天，"
+        f"到 {day_with_weekday(today + dt.timedelta(days=wait_days))}还没有结果，{NEXT_STEP_PROMPT}"
     )
 
 
@@ -82,25 +82,25 @@ def step_recorded(
 
 
 def wait_more(status: WaitStatus) -> str:
-    """The usual response time has not passed yet: when to come back."""
+    """The suggested wait has not passed yet: when to come back, and that the user need not wait."""
     assert status.come_back_on is not None
     return (
-        f"⏳ 这一步一般要等 {status.wait_days} 天左右才有答复，现在才过了 {status.waited_days} 天。"
-        f"建议等到 {day_with_weekday(status.come_back_on)}（还有 {status.days_left} 天）；"
-        f"到时还没有结果，{NEXT_STEP_PROMPT}"
+        f"💡 助手的建议是给这一步约 {status.wait_days} 天，现在过了 {status.waited_days} 天，"
+        f"可以等到 {day_with_weekday(status.come_back_on)}（还有 {status.days_left} 天）。"
+        f"这不是官方时限：不想等的话，{NEXT_STEP_PROMPT}"
     )
 
 
 def wait_over(status: WaitStatus) -> str:
-    """The usual response time has passed: time for the next step."""
+    """The suggested wait has passed: time for the next step."""
     if status.wait_days is None or status.waited_days is None:
         return "这一步没有结果的话，可以往上走一步了："
-    return f"已经过了 {status.waited_days} 天，超过一般 {status.wait_days} 天的答复期，可以往上走一步了："
+    return f"已经过了 {status.waited_days} 天，超过助手建议的约 {status.wait_days} 天，可以往上走一步了："
 
 
 def wait_unknown(status: WaitStatus) -> str:
-    """We do not know when the user complained: the rule, then the next step."""
+    """We do not know when the user complained: the suggestion, then the next step."""
     return (
-        f"这一步一般 {status.wait_days} 天左右会有答复；如果还没满 {status.wait_days} 天，可以先等一等。"
-        "已经等够了的话，下一步是："
+        f"💡 助手的建议是给这一步约 {status.wait_days} 天（不是官方时限）。"
+        "不想再等的话，下一步是："
     )

@@ -135,7 +135,7 @@ class ActionWriteComplaintLetter(KnowledgeAction):
         if case.problem is None:
             dispatcher.utter_message(response=names.UTTER_ASK_WHICH_PROBLEM)
             return []
-        ladder = store.escalation_ladder(case.problem)
+        ladder = store.escalation_ladder(case.problem, case.wallet)
         category = store.category(case.problem)
         kit = store.letter_kit()
         if not ladder or category is None or kit is None:
@@ -146,12 +146,14 @@ class ActionWriteComplaintLetter(KnowledgeAction):
             raise KnowledgeStoreUnavailable(f"no letter template for step {reached.key!r}: import the seed")
         platform = store.platform(case.wallet) if case.wallet else None
         today = case_file.message_date(tracker, self.clock)
+        user_texts = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
         letter = letters.render_letter(
             kit=kit,
             template=template,
             case=case,
             category=category,
             platform=platform,
+            product=store.product_named_in(user_texts, case.wallet),
             ladder=ladder,
             reached=reached,
             steps=case_file.steps_for_letter(ladder, case, reached),
@@ -160,8 +162,8 @@ class ActionWriteComplaintLetter(KnowledgeAction):
         )
         dispatcher.utter_message(text=case_replies.letter_cover(letter))
         dispatcher.utter_message(text=letter.body)
-        if reached.wait_days:
-            dispatcher.utter_message(text=case_replies.come_back(reached.wait_days, today))
+        if reached.suggested_wait_days:
+            dispatcher.utter_message(text=case_replies.come_back(reached.suggested_wait_days, today))
         dispatcher.utter_message(text=case_replies.disclaimer(store.notice(names.NOTICE_LEGAL_DISCLAIMER)))
         cases = store.cases()
         previous = cases.get(case.conversation_id, case_file.to_record(case, reached).wallet, case.problem)

@@ -26,6 +26,7 @@ from actions.knowledge.records import (
     LetterKit,
     LetterTemplate,
     Platform,
+    Product,
     StepTried,
 )
 
@@ -142,12 +143,21 @@ def render_letter(
     steps: Sequence[StepTried],
     evidence: Sequence[EvidenceItem],
     today: dt.date,
+    product: Optional[Product] = None,
 ) -> Letter:
-    """The letter for the step reached, filled from the case file."""
+    """The letter for the step reached, filled from the case file.
+
+    The respondent is a verified company name only: the product's operator when the user named a
+    credit or fund product (花呗 …), else the wallet's; otherwise the template's neutral wording.
+    """
     by_key = {step.key: step for step in ladder}
+    wallet_name = platform.name if platform else "钱包平台"
+    if product is not None:
+        wallet_name = f"{wallet_name}的{product.name}"
+    operator = product.operator if product is not None else (platform.operator if platform else None)
     values: dict[str, Optional[str]] = {
-        "wallet_name": platform.name if platform else "钱包平台",
-        "operator": platform.operator if platform else "钱包平台",
+        "wallet_name": wallet_name,
+        "operator": operator,
         "hotline": platform.hotline if platform else None,
         "in_app_route": platform.in_app_route if platform else None,
         "website": platform.website if platform else None,
@@ -160,12 +170,15 @@ def render_letter(
         "tickets": "、".join(case.all_ticket_ids) or None,
         "demands": numbered([kit.demands[d] for d in case.demands if d in kit.demands]) or NO_DEMAND,
         "attachments": numbered([item.text for item in evidence]),
-        "wait_days": str(reached.wait_days) if reached.wait_days else None,
         "today": format_date(today),
     }
-    values["respondent"] = values["operator"]
-    if template.respondent_if_not_institution and platform is not None and not platform.is_payment_institution:
+    values["respondent"] = operator
+    if operator is None and template.respondent_unverified:
+        values["respondent"] = fill(template.respondent_unverified, values)
+    if template.respondent_if_not_institution and platform is not None and platform.is_payment_institution is False:
         values["respondent"] = fill(template.respondent_if_not_institution, values)
+    if values["respondent"] is None:
+        values["respondent"] = f"{wallet_name}的运营公司{MISSING}"
     values["addressee"] = fill(template.addressee, values) or template.addressee
     values["facts"] = fill(kit.facts.get(case.problem or "", ""), values)
     subject = fill(template.subject, values) or ""

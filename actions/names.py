@@ -42,6 +42,8 @@ NOTICE_LEGAL_DISCLAIMER = "legal_disclaimer"
 NOTICE_LADDER_EXHAUSTED = "ladder_exhausted"
 NOTICE_EVIDENCE_TIPS = "evidence_tips"
 NOTICE_SERVICE_UNAVAILABLE = "service_unavailable"
+NOTICE_FRAUD_WARNING = "fraud_warning"
+NOTICE_RECOVERY_SCAM_WARNING = "recovery_scam_warning"
 
 # Actions and forms
 ACTION_ANSWER_PROBLEM = "action_answer_problem"

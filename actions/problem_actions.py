@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import escalation, names, replies
-from actions.base import KnowledgeAction, latest_intent, reported_problem
+from actions.base import KnowledgeAction, latest_intent, mentions_code, reported_problem
 from actions.knowledge.records import Platform
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
 
@@ -24,7 +24,7 @@ def _utter_step_or_summary(
     """Give the next step of the (wallet, problem) case and remember it; past the end, sum up."""
     wallet = platform.key if platform else None
     markers = tracker.get_slot(names.SLOT_ESCALATION_GIVEN)
-    ladder = store.escalation_ladder(problem)
+    ladder = store.escalation_ladder(problem, wallet)
     if not ladder:
         raise KnowledgeStoreUnavailable(f"no escalation ladder for {problem!r}: the store is not seeded")
     given = escalation.given_step_keys(wallet, problem, markers)
@@ -71,7 +71,11 @@ class ActionAnswerProblem(KnowledgeAction):
             # Reported with the wallet named: first aid comes first. After the wallet question
             # (which already led with it, see ActionAskWallet) it is not repeated.
             if intent == names.INTENT_REPORT_FUND_SECURITY:
-                dispatcher.utter_message(text=replies.urgent_steps(category.advice_of_kind(names.ADVICE_URGENT)))
+                dispatcher.utter_message(
+                    text=replies.urgent_steps(
+                        category.advice_of_kind(names.ADVICE_URGENT), store.notice(names.NOTICE_FRAUD_WARNING)
+                    )
+                )
         elif problem == names.CATEGORY_TOPUP_FAILURE:
             dispatcher.utter_message(
                 text=replies.self_checks(category, category.advice_of_kind(names.ADVICE_SELF_CHECK))
@@ -87,7 +91,13 @@ class ActionAnswerProblem(KnowledgeAction):
         events: List[Dict[Text, Any]] = [SlotSet(names.SLOT_PROBLEM, problem)]
         events += _utter_step_or_summary(dispatcher, tracker, store, problem, platform)
         if problem == names.CATEGORY_FUND_SECURITY:
-            dispatcher.utter_message(text=replies.prevention_tips(category.advice_of_kind(names.ADVICE_PREVENTION)))
+            dispatcher.utter_message(
+                text=replies.prevention_tips(
+                    category.advice_of_kind(names.ADVICE_PREVENTION), store.notice(names.NOTICE_RECOVERY_SCAM_WARNING)
+                )
+            )
+        elif mentions_code(tracker):
+            dispatcher.utter_message(text=store.notice(names.NOTICE_FRAUD_WARNING))
         return events
 
     @staticmethod

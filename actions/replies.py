@@ -18,13 +18,23 @@ def numbered(items: Iterable[str]) -> str:
 
 
 def platform_contact(platform: Platform) -> str:
-    """Hotline and in-app route of one wallet."""
-    return f"📞 {platform.name}客服热线：{platform.hotline}\n📱 App 内：{platform.in_app_route}"
+    """Hotline, what the number is when it is not a dedicated line, and the in-app route if known."""
+    lines = [f"📞 {platform.name}电话：{platform.hotline}"]
+    if platform.hotline_note:
+        lines.append(f"ℹ️ {platform.hotline_note}")
+    if platform.in_app_route:
+        lines.append(f"📱 App 内：{platform.in_app_route}")
+    return "\n".join(lines)
+
+
+def hotline_lines(platforms: Sequence[Platform]) -> str:
+    """'· 支付宝：95188' for every wallet: plain text, one per line."""
+    return "\n".join(f"· {p.name}：{p.hotline}" for p in platforms)
 
 
 def all_hotlines(platforms: Sequence[Platform]) -> str:
-    """Every wallet's hotline, one per line."""
-    return "各钱包的客服热线：\n" + "\n".join(f"· {p.name}：{p.hotline}" for p in platforms)
+    """Every wallet's number, one per line."""
+    return "各钱包的客服电话：\n" + hotline_lines(platforms)
 
 
 def step_contact(step: EscalationStep, platform: Optional[Platform]) -> str:
@@ -33,7 +43,13 @@ def step_contact(step: EscalationStep, platform: Optional[Platform]) -> str:
         return step.contact
     if platform is None:
         return "钱包平台的官方客服"
-    return f"{platform.name} {platform.hotline}（{platform.in_app_route}）"
+    route = f"（App 内：{platform.in_app_route}）" if platform.in_app_route else ""
+    return f"{platform.name} {platform.hotline}{route}"
+
+
+def suggested_wait(days: int) -> str:
+    """The assistant's own suggestion of a wait, said as one, never as an official time limit."""
+    return f"💡 助手的建议：可以先给对方约 {days} 天时间；这不是官方时限，着急的话随时可以走下一步。"
 
 
 def escalation_step(
@@ -51,8 +67,8 @@ def escalation_step(
         f"什么时候：{step.when_to_use}",
         f"怎么做：{step.advice}",
     ]
-    if step.wait_days:
-        lines.append(f"⏳ 一般等 {step.wait_days} 天左右，没有结果再往下走。")
+    if step.suggested_wait_days:
+        lines.append(suggested_wait(step.suggested_wait_days))
     if step.position < ladder_length:
         lines.append(NEXT_STEP_HINT)
     if step.legal:
@@ -81,14 +97,14 @@ def self_checks(category: Category, checks: Sequence[str]) -> str:
     return f"{category.summary}\n\n🔍 先自查：\n{numbered(checks)}"
 
 
-def urgent_steps(steps: Sequence[str]) -> str:
-    """Fund-security first aid, shown before anything else."""
-    return f"⚠️ 请马上做这几件事：\n{numbered(steps)}"
+def urgent_steps(steps: Sequence[str], code_warning: str) -> str:
+    """Fund-security first aid, shown before anything else, with the never-share-codes notice."""
+    return f"⚠️ 请马上做这几件事：\n{numbered(steps)}\n\n{code_warning}"
 
 
-def prevention_tips(tips: Sequence[str]) -> str:
-    """How to keep the account safe from now on."""
-    return f"🔒 以后这样防范：\n{numbered(tips)}"
+def prevention_tips(tips: Sequence[str], scam_warning: str) -> str:
+    """How to keep the account safe from now on, and the warning about fake money-recovery offers."""
+    return f"🔒 以后这样防范：\n{numbered(tips)}\n\n{scam_warning}"
 
 
 def guidance(category: Category, items: Sequence[str], legal_disclaimer: Optional[str] = None) -> str:

@@ -9,6 +9,7 @@ GET /health/knowledge  200 {"knowledge_store": {"state": "ok", ...}} or 503 with
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 from typing import Optional, Sequence
@@ -20,15 +21,22 @@ from sanic.response import HTTPResponse
 
 from actions.base import knowledge_store
 from actions.knowledge.store import KnowledgeStoreUnavailable
+from actions.settings import ActionSettings
 
 logger = logging.getLogger(__name__)
 
 
 def knowledge_health() -> tuple[dict, int]:
-    """The knowledge store's state for the health route, and the HTTP status."""
+    """The knowledge store's state for the health route, and the HTTP status.
+
+    Facts past their re-check age keep the status 200 (the answers still work) but are counted,
+    so an operator's monitoring sees when the hotlines need checking again.
+    """
+    max_age = ActionSettings.from_env().fact_max_age_days
     try:
         info = knowledge_store().seed_info()
         platforms = len(knowledge_store().platforms())
+        stale = knowledge_store().stale_facts(dt.date.today(), max_age) if info else 0
     except KnowledgeStoreUnavailable as exc:
         return {"state": "unavailable", "cause": str(exc)[:300]}, 503
     if not info or platforms == 0:
@@ -38,6 +46,8 @@ def knowledge_health() -> tuple[dict, int]:
         "seed_version": info.get("version"),
         "fingerprint": info.get("fingerprint", "")[:12],
         "platforms": platforms,
+        "facts_due_for_recheck": stale,
+        "recheck_after_days": max_age,
     }, 200
 
 

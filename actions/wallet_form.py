@@ -28,7 +28,11 @@ class ActionAskWallet(KnowledgeAction):
         if reported_problem(tracker) == names.CATEGORY_FUND_SECURITY:
             category = store.category(names.CATEGORY_FUND_SECURITY)
             if category is not None:
-                dispatcher.utter_message(text=replies.urgent_steps(category.advice_of_kind(names.ADVICE_URGENT)))
+                dispatcher.utter_message(
+                    text=replies.urgent_steps(
+                        category.advice_of_kind(names.ADVICE_URGENT), store.notice(names.NOTICE_FRAUD_WARNING)
+                    )
+                )
         buttons = [
             {"title": p.name, "payload": f'/{names.INTENT_INFORM}{{"{names.ENTITY_WALLET}":"{p.key}"}}'}
             for p in store.platforms()

@@ -21,15 +21,24 @@ logger = logging.getLogger(__name__)
 _LAST_RESORT = "抱歉，助手暂时出了点问题，请稍后再试。"
 
 
+def _plain_text(value: object) -> str:
+    """A seed value as text, whether written plainly or as a mapping with `text` (the export layout)."""
+    if isinstance(value, dict):
+        value = value.get("text")
+    if not isinstance(value, (str, int)) or not str(value).strip():
+        raise ValueError(f"expected a text, got {type(value).__name__}")
+    return str(value).strip()
+
+
 @functools.lru_cache(maxsize=8)
 def service_unavailable_text(seed_file: Optional[Path] = None) -> str:
     """Calm apology plus each platform's hotline, for back-end failures."""
     path = seed_file or settings.seed_path()
     try:
         seed = yaml.safe_load(path.read_text(encoding="utf-8"))
-        apology = str(seed["notices"]["service_unavailable"]).strip()
-        lines = [f"· {p['name']}：{p['hotline']}" for p in seed["platforms"]]
-    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
+        apology = _plain_text(seed["notices"]["service_unavailable"])
+        lines = [f"· {_plain_text(p['name'])}：{_plain_text(p['hotline'])}" for p in seed["platforms"]]
+    except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
         logger.error(
             "Cannot build the outage apology from %s (%s); sending a generic one. "
             "Fix: make the seed file readable and valid (python -m actions.knowledge check).",

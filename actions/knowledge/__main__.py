@@ -3,16 +3,19 @@
 python -m actions.knowledge import [--seed PATH]   # validate, then replace the store's content
 python -m actions.knowledge check  [--seed PATH]   # validate only; the database is not touched
 python -m actions.knowledge export [--out PATH]    # write the store's content as a seed file
-python -m actions.knowledge status                 # which seed the store holds
+python -m actions.knowledge status                 # which seed the store holds, and facts due for re-checking
+python -m actions.knowledge docs   [--out PATH]    # docs/knowledge.md: every fact with its source and age
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
+from actions.knowledge.fact_report import render_report
 from actions.knowledge.seed import SeedError, load_seed
 from actions.knowledge.seed_export import dump_seed
 from actions.knowledge.store import (
@@ -36,9 +39,27 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     export = sub.add_parser("export")
     export.add_argument("--out", type=Path, help="output file (default: standard output)")
     sub.add_parser("status")
+    docs = sub.add_parser("docs")
+    docs.add_argument("--seed", type=Path, help="seed file (default: KNOWLEDGE_SEED_PATH or knowledge/seed.yml)")
+    docs.add_argument("--out", type=Path, help="output file (default: standard output)")
+    docs.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date.today(), help="count ages to this day")
     args = parser.parse_args(argv)
 
     settings = ActionSettings.from_env()
+    if args.command == "docs":
+        try:
+            report = render_report(
+                load_seed(args.seed or settings.knowledge_seed_path), args.as_of, settings.fact_max_age_days
+            )
+        except SeedError as exc:
+            print(f"Seed rejected: {exc}", file=sys.stderr)
+            return 2
+        if args.out:
+            args.out.write_text(report, encoding="utf-8")
+            print(f"Wrote {args.out}.")
+        else:
+            sys.stdout.write(report)
+        return 0
     if args.command in ("import", "check"):
         seed_path = args.seed or settings.knowledge_seed_path
         try:
@@ -75,7 +96,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if not info:
             print("Knowledge store is empty or unreachable: run `python -m actions.knowledge import`.")
             return 1
+        stale = store.stale_facts(dt.date.today(), settings.fact_max_age_days)
         print(" ".join(f"{k}={v}" for k, v in sorted(info.items())))
+        print(
+            f"facts_older_than_{settings.fact_max_age_days}_days={stale}"
+            + (" (re-check them against their sources, update verified_on, re-import)" if stale else "")
+        )
         return 0
     try:
         text = dump_seed(store)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from actions.knowledge.records import Platform
+from actions.knowledge.records import Platform, Product
 from actions.knowledge.seed import load_seed
 from actions.settings import PROJECT_ROOT, ActionSettings
 
@@ -32,32 +32,41 @@ def _yaml_item(text: str) -> str:
     return f"      - {text}\n"
 
 
-def _longest_first(platforms: Sequence[Platform]) -> list[str]:
+def wallet_aliases(platforms: Sequence[Platform], products: Sequence[Product]) -> dict[str, list[str]]:
+    """Platform key → every alias that names it: its own, then its products' (花呗 → alipay's support)."""
+    aliases = {p.key: list(p.aliases) for p in platforms}
+    for product in products:
+        aliases[product.platform_key].extend(product.aliases)
+    return aliases
+
+
+def _longest_first(aliases: dict[str, list[str]]) -> list[str]:
     # The lookup becomes one regex alternation, which takes the first alternative that matches.
-    return sorted({a for p in platforms for a in p.aliases}, key=lambda a: (-len(a), a))
+    return sorted({a for names in aliases.values() for a in names}, key=lambda a: (-len(a), a))
 
 
-def render_wallet_nlu(platforms: Sequence[Platform]) -> str:
+def render_wallet_nlu(aliases: dict[str, list[str]]) -> str:
     """The NLU file: one synonym block per platform, one lookup with every alias."""
     out = [HEADER, 'version: "3.1"\n', "nlu:\n"]
-    for platform in platforms:
-        out.append(f"  - synonym: {platform.key}\n    examples: |\n")
-        out.extend(_yaml_item(alias) for alias in platform.aliases)
+    for key, names in aliases.items():
+        out.append(f"  - synonym: {key}\n    examples: |\n")
+        out.extend(_yaml_item(alias) for alias in names)
     out.append("  - lookup: wallet\n    examples: |\n")
-    out.extend(_yaml_item(alias) for alias in _longest_first(platforms))
+    out.extend(_yaml_item(alias) for alias in _longest_first(aliases))
     return "".join(out)
 
 
-def render_jieba_terms(platforms: Sequence[Platform]) -> str:
+def render_jieba_terms(aliases: dict[str, list[str]]) -> str:
     """jieba user-dictionary lines 'word freq nz' for every alias."""
-    return "".join(f"{alias} {JIEBA_FREQUENCY} nz\n" for alias in _longest_first(platforms))
+    return "".join(f"{alias} {JIEBA_FREQUENCY} nz\n" for alias in _longest_first(aliases))
 
 
 def write_alias_files(seed_path: Path) -> None:
     """Rewrite both generated files from the seed."""
-    platforms = load_seed(seed_path).platforms
-    WALLET_NLU_PATH.write_text(render_wallet_nlu(platforms), encoding="utf-8")
-    WALLET_TERMS_PATH.write_text(render_jieba_terms(platforms), encoding="utf-8")
+    seed = load_seed(seed_path)
+    aliases = wallet_aliases(seed.platforms, seed.products)
+    WALLET_NLU_PATH.write_text(render_wallet_nlu(aliases), encoding="utf-8")
+    WALLET_TERMS_PATH.write_text(render_jieba_terms(aliases), encoding="utf-8")
 
 
 if __name__ == "__main__":

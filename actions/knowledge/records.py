@@ -3,30 +3,83 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Optional
+from dataclasses import dataclass
+from typing import Mapping, Optional
 
 PLATFORM_CONTACT = "platform"
 """An escalation step whose contact is the wallet's own hotline and in-app route."""
 
 
+SOURCE_KINDS = ("article", "page", "guidance")
+"""article: the seed article (a named passage); page: a public web page; guidance: our own advice."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where facts come from, declared once in the seed's `sources` and cited by key."""
+
+    key: str
+    kind: str
+    title: str
+    url: Optional[str] = None
+    passage: Optional[str] = None
+    read_on: Optional[dt.date] = None
+
+    def citation(self) -> str:
+        """One line a reader can check: title, passage or address, date read."""
+        parts = [self.title]
+        if self.passage:
+            parts.append(f"passage: {self.passage}")
+        if self.url:
+            parts.append(self.url)
+        if self.read_on:
+            parts.append(f"read {self.read_on.isoformat()}")
+        return " · ".join(parts)
+
+
 @dataclass(frozen=True)
 class Provenance:
+    """The key of the fact's source and the day someone last checked the fact against it."""
+
     source: str
     verified_on: dt.date
+
+
+PLATFORM_FACTS = ("hotline", "hotline_note", "in_app_route", "website", "operator", "is_payment_institution")
+"""A platform's fact fields; each one present carries its own provenance."""
 
 
 @dataclass(frozen=True)
 class Platform:
     key: str
     name: str
-    operator: str
     hotline: str
-    in_app_route: str
-    website: str
-    is_payment_institution: bool
-    provenance: Provenance
+    is_payment_institution: Optional[bool]
+    """None when not verified: letters then name no licensed company."""
+    provenance: Mapping[str, Provenance]
+    """Fact field (see PLATFORM_FACTS) → where it comes from."""
+    position: int = 0
     aliases: tuple[str, ...] = ()
+    operator: Optional[str] = None
+    """The company's full name, only when verified; letters stay neutral without it."""
+    in_app_route: Optional[str] = None
+    website: Optional[str] = None
+    hotline_note: Optional[str] = None
+    """What the number is, when it is not a dedicated wallet line."""
+
+
+@dataclass(frozen=True)
+class Product:
+    """A credit or fund product reached inside a wallet's app, run by its own licensed company."""
+
+    key: str
+    name: str
+    platform_key: str
+    aliases: tuple[str, ...]
+    description: str
+    provenance: Provenance
+    operator: Optional[str] = None
+    """The company that runs it, only when verified; letters stay neutral without it."""
 
 
 @dataclass(frozen=True)
@@ -70,9 +123,20 @@ class EscalationStep:
     contact: str
     when_to_use: str
     advice: str
-    wait_days: Optional[int]
+    suggested_wait_days: Optional[int]
+    """The assistant's own suggestion of how long to give this step; not an official time limit."""
     legal: bool
     provenance: Provenance
+    wallets: tuple[str, ...] = ()
+    """Only for these platforms (empty: every platform)."""
+    except_wallets: tuple[str, ...] = ()
+    """Not for these platforms (they have their own step at this position)."""
+
+    def applies_to(self, platform_key: Optional[str]) -> bool:
+        """True when the step is on the ladder of this platform (None: wallet not known yet)."""
+        if platform_key is None:
+            return not self.wallets
+        return (not self.wallets or platform_key in self.wallets) and platform_key not in self.except_wallets
 
     @property
     def uses_platform_contact(self) -> bool:
@@ -88,6 +152,15 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Unverified:
+    """Something we looked for and could not confirm, so the assistant does not say it."""
+
+    topic: str
+    note: str
+    checked_on: dt.date
+
+
+@dataclass(frozen=True)
 class Seed:
     """A whole, validated seed file."""
 
@@ -97,8 +170,10 @@ class Seed:
     evidence: tuple[EvidenceItem, ...]
     escalation: tuple[EscalationStep, ...]
     notices: tuple[Notice, ...]
-    extra: dict[str, str] = field(default_factory=dict)
+    sources: tuple[Source, ...] = ()
+    products: tuple[Product, ...] = ()
     letters: Optional["LetterKit"] = None
+    unverified: tuple[Unverified, ...] = ()
 
 
 # --- Complaint letters --------------------------------------------------------------------------
@@ -121,7 +196,6 @@ LETTER_PLACEHOLDERS = (
     "tickets",
     "demands",
     "attachments",
-    "wait_days",
     "today",
 )
 """The `{placeholders}` a letter template may use: what the letter renderer fills in."""
@@ -140,6 +214,8 @@ class LetterTemplate:
     paragraphs: tuple[str, ...]
     provenance: Provenance
     respondent_if_not_institution: Optional[str] = None
+    respondent_unverified: Optional[str] = None
+    """Who the letter names when the company's full name is not verified (e.g. a product's operator)."""
 
 
 @dataclass(frozen=True)

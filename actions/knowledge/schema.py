@@ -21,23 +21,56 @@ metadata = MetaData()
 
 
 def _provenance() -> list[Column]:
-    """Every record says where its fact came from and when it was last checked."""
+    """Every record says where its fact came from (a declared source) and when it was last checked."""
     return [
-        Column("source", String(16), nullable=False),
+        Column("source", String(64), ForeignKey("sources.key"), nullable=False),
         Column("verified_on", Date, nullable=False),
     ]
 
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),  # article, page, guidance
+    Column("title", String(300), nullable=False),
+    Column("url", String(500), nullable=True),
+    Column("passage", String(300), nullable=True),
+    Column("read_on", Date, nullable=True),
+)
 
 platforms = Table(
     "platforms",
     metadata,
     Column("key", String(32), primary_key=True),
+    Column("position", Integer, nullable=False),  # display order, as in the seed
     Column("name", String(64), nullable=False),
-    Column("operator", String(200), nullable=False),
     Column("hotline", String(32), nullable=False),
-    Column("in_app_route", String(200), nullable=False),
-    Column("website", String(200), nullable=False),
-    Column("is_payment_institution", Boolean, nullable=False),
+    Column("hotline_note", Text, nullable=True),
+    Column("operator", String(200), nullable=True),  # only when verified
+    Column("in_app_route", String(200), nullable=True),
+    Column("website", String(200), nullable=True),
+    Column("is_payment_institution", Boolean, nullable=True),  # None: not verified
+)
+
+platform_fact_sources = Table(
+    "platform_fact_sources",
+    metadata,
+    # One row per fact a platform holds (hotline, operator, ...): its own source and check date.
+    Column("platform_key", String(32), ForeignKey("platforms.key"), primary_key=True),
+    Column("field", String(32), primary_key=True),
+    *_provenance(),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("key", String(32), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("platform_key", String(32), ForeignKey("platforms.key"), nullable=False),
+    Column("aliases", JSON, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("operator", String(200), nullable=True),
     *_provenance(),
 )
 
@@ -92,10 +125,11 @@ escalation_steps = Table(
     Column("contact", String(100), nullable=False),
     Column("when_to_use", Text, nullable=False),
     Column("advice", Text, nullable=False),
-    Column("wait_days", Integer, nullable=True),
+    Column("suggested_wait_days", Integer, nullable=True),  # the assistant's suggestion, not a time limit
     Column("legal", Boolean, nullable=False),
+    Column("wallets", JSON, nullable=False),  # only these platforms ([] = all)
+    Column("except_wallets", JSON, nullable=False),
     *_provenance(),
-    UniqueConstraint("category_key", "position"),
     UniqueConstraint("category_key", "key"),
 )
 
@@ -123,6 +157,7 @@ letter_templates = Table(
     Column("version", Integer, nullable=False),
     Column("addressee", String(200), nullable=False),
     Column("respondent_if_not_institution", String(200), nullable=True),
+    Column("respondent_unverified", String(200), nullable=True),
     Column("send_via", Text, nullable=False),
     Column("subject", String(200), nullable=False),
     Column("paragraphs", JSON, nullable=False),
@@ -173,18 +208,22 @@ case_files = Table(
     UniqueConstraint("conversation_id", "wallet", "problem"),
 )
 
-# Children before parents: the order in which a re-import clears the tables.
-TABLES_CHILDREN_FIRST = (
-    seed_info,
-    notices,
-    escalation_steps,
-    evidence_items,
-    advice_items,
-    categories,
-    platform_aliases,
+# The knowledge tables, parents first: a re-import drops and recreates exactly these, so a
+# changed layout never meets an old table.
+KNOWLEDGE_TABLES = (
+    sources,
     platforms,
-    letter_template_steps,
+    platform_fact_sources,
+    platform_aliases,
+    products,
+    categories,
+    advice_items,
+    evidence_items,
+    escalation_steps,
+    notices,
+    seed_info,
     letter_templates,
+    letter_template_steps,
     letter_phrases,
 )
 # `case_files` is not in that list: case files are the users' data, a re-import keeps them.

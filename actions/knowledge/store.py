@@ -1,18 +1,18 @@
-"""The knowledge store: engine factory, seed import/export, and read queries.
+"""The knowledge store: engine factory and read queries.
 
-Every method opens one short session and returns frozen records, never rows.
+Every method opens one short connection and returns frozen records, never rows.
+Writing a seed into the store is `store_import.import_seed`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
-from sqlalchemy import create_engine, delete, event, insert, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.pool import QueuePool
 
@@ -26,14 +26,31 @@ from actions.knowledge.records import (
     LetterTemplate,
     Notice,
     Platform,
+    Product,
     Provenance,
-    Seed,
+    Source,
 )
+from actions.knowledge.store_import import import_seed, seed_fingerprint
 
 if TYPE_CHECKING:
     from actions.knowledge.cases import CaseStore
 
+__all__ = ["KnowledgeStore", "KnowledgeStoreUnavailable", "import_seed", "make_engine", "seed_fingerprint"]
+
 logger = logging.getLogger(__name__)
+
+PROVENANCE_TABLES = (
+    schema.platform_fact_sources,
+    schema.products,
+    schema.categories,
+    schema.advice_items,
+    schema.evidence_items,
+    schema.escalation_steps,
+    schema.notices,
+    schema.letter_templates,
+    schema.letter_phrases,
+)
+"""Every table whose rows carry a fact's source and check date."""
 
 
 class KnowledgeStoreUnavailable(RuntimeError):
@@ -55,153 +72,20 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _enforce_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.execute("PRAGMA foreign_keys=ON")
+            # pysqlite opens no transaction before DDL, so a re-import's DROP/CREATE would commit
+            # on its own; let SQLAlchemy emit BEGIN instead (the recipe in SQLAlchemy's SQLite docs).
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")
 
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)
 
 
-def seed_fingerprint(path: Path) -> str:
-    """SHA-256 of the seed file, stored with each import."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def import_seed(engine: Engine, seed: Seed, fingerprint: str) -> None:
-    """Replace the store's content with the seed, in one transaction (all or nothing)."""
-    schema.metadata.create_all(engine)
-    with engine.begin() as conn:
-        for table in schema.TABLES_CHILDREN_FIRST:
-            conn.execute(delete(table))
-        _insert_seed(conn, seed)
-        if seed.letters is not None:
-            _insert_letters(conn, seed.letters)
-        conn.execute(
-            insert(schema.seed_info),
-            [
-                {"key": "version", "value": str(seed.version)},
-                {"key": "fingerprint", "value": fingerprint},
-                {"key": "imported_at", "value": dt.datetime.now(dt.timezone.utc).isoformat()},
-            ],
-        )
-
-
-def _prov(p: Provenance) -> dict[str, Any]:
-    return {"source": p.source, "verified_on": p.verified_on}
-
-
-def _insert_seed(conn: Connection, seed: Seed) -> None:
-    conn.execute(
-        insert(schema.platforms),
-        [
-            {
-                "key": p.key,
-                "name": p.name,
-                "operator": p.operator,
-                "hotline": p.hotline,
-                "in_app_route": p.in_app_route,
-                "website": p.website,
-                "is_payment_institution": p.is_payment_institution,
-                **_prov(p.provenance),
-            }
-            for p in seed.platforms
-        ],
-    )
-    conn.execute(
-        insert(schema.platform_aliases),
-        [
-            {"alias": alias.casefold(), "platform_key": p.key, "position": position}
-            for p in seed.platforms
-            for position, alias in enumerate(p.aliases, start=1)
-        ],
-    )
-    conn.execute(
-        insert(schema.categories),
-        [{"key": c.key, "name": c.name, "summary": c.summary, **_prov(c.provenance)} for c in seed.categories],
-    )
-    advice = [a for c in seed.categories for a in c.advice]
-    if advice:
-        conn.execute(
-            insert(schema.advice_items),
-            [
-                {
-                    "category_key": a.category_key,
-                    "kind": a.kind,
-                    "position": a.position,
-                    "text": a.text,
-                    **_prov(a.provenance),
-                }
-                for a in advice
-            ],
-        )
-    conn.execute(
-        insert(schema.evidence_items),
-        [
-            {
-                "category_key": e.category_key,
-                "platform_key": e.platform_key,
-                "position": e.position,
-                "text": e.text,
-                **_prov(e.provenance),
-            }
-            for e in seed.evidence
-        ],
-    )
-    conn.execute(
-        insert(schema.escalation_steps),
-        [
-            {
-                "category_key": s.category_key,
-                "position": s.position,
-                "key": s.key,
-                "title": s.title,
-                "contact": s.contact,
-                "when_to_use": s.when_to_use,
-                "advice": s.advice,
-                "wait_days": s.wait_days,
-                "legal": s.legal,
-                **_prov(s.provenance),
-            }
-            for s in seed.escalation
-        ],
-    )
-    conn.execute(
-        insert(schema.notices),
-        [{"key": n.key, "text": n.text, **_prov(n.provenance)} for n in seed.notices],
-    )
-
-
-def _insert_letters(conn: Connection, letters: LetterKit) -> None:
-    conn.execute(
-        insert(schema.letter_templates),
-        [
-            {
-                "key": t.key,
-                "version": t.version,
-                "addressee": t.addressee,
-                "respondent_if_not_institution": t.respondent_if_not_institution,
-                "send_via": t.send_via,
-                "subject": t.subject,
-                "paragraphs": list(t.paragraphs),
-                **_prov(t.provenance),
-            }
-            for t in letters.templates
-        ],
-    )
-    conn.execute(
-        insert(schema.letter_template_steps),
-        [
-            {"step_key": step_key, "template_key": t.key, "position": position}
-            for t in letters.templates
-            for position, step_key in enumerate(t.for_steps, start=1)
-        ],
-    )
-    conn.execute(
-        insert(schema.letter_phrases),
-        [
-            {"kind": kind, "key": key, "text": text, **_prov(letters.provenance)}
-            for kind, phrases in (("fact", letters.facts), ("demand", letters.demands))
-            for key, text in phrases.items()
-        ],
-    )
+def _prov(row: Any) -> Provenance:
+    return Provenance(row.source, row.verified_on)
 
 
 class KnowledgeStore:
@@ -217,42 +101,88 @@ class KnowledgeStore:
         except Exception as exc:  # noqa: BLE001 - any driver error means "unavailable"
             raise KnowledgeStoreUnavailable(str(exc)) from exc
 
-    def platforms(self) -> tuple[Platform, ...]:
-        """All platforms with their aliases, in seed order of aliases."""
+    def _platforms(self, condition: Any = None) -> tuple[Platform, ...]:
+        statement = select(schema.platforms).order_by(schema.platforms.c.position)
+        if condition is not None:
+            statement = statement.where(condition)
+        rows = self._rows(statement)
+        if not rows:
+            return ()
+        keys = [r.key for r in rows]
         aliases: dict[str, list[str]] = {}
-        for row in self._rows(select(schema.platform_aliases).order_by(schema.platform_aliases.c.position)):
+        alias_table = schema.platform_aliases
+        for row in self._rows(
+            select(alias_table).where(alias_table.c.platform_key.in_(keys)).order_by(alias_table.c.position)
+        ):
             aliases.setdefault(row.platform_key, []).append(row.alias)
-        rows = self._rows(select(schema.platforms).order_by(schema.platforms.c.key))
-        order = {"alipay": 0, "wechat_pay": 1, "jd_wallet": 2, "apple_pay": 3}
+        facts: dict[str, dict[str, Provenance]] = {}
+        fact_table = schema.platform_fact_sources
+        for row in self._rows(select(fact_table).where(fact_table.c.platform_key.in_(keys))):
+            facts.setdefault(row.platform_key, {})[row.field] = _prov(row)
         return tuple(
-            sorted(
-                (_platform(row, tuple(aliases.get(row.key, ()))) for row in rows),
-                key=lambda p: (order.get(p.key, len(order)), p.key),
+            Platform(
+                key=r.key,
+                name=r.name,
+                hotline=r.hotline,
+                is_payment_institution=None if r.is_payment_institution is None else bool(r.is_payment_institution),
+                provenance=facts.get(r.key, {}),
+                position=r.position,
+                aliases=tuple(aliases.get(r.key, ())),
+                operator=r.operator,
+                in_app_route=r.in_app_route,
+                website=r.website,
+                hotline_note=r.hotline_note,
             )
+            for r in rows
         )
+
+    def platforms(self) -> tuple[Platform, ...]:
+        """All platforms, in the seed's order."""
+        return self._platforms()
 
     def platform(self, key: str) -> Optional[Platform]:
         """One platform by key, or None."""
-        rows = self._rows(select(schema.platforms).where(schema.platforms.c.key == key))
-        if not rows:
-            return None
-        alias_rows = self._rows(
-            select(schema.platform_aliases.c.alias)
-            .where(schema.platform_aliases.c.platform_key == key)
-            .order_by(schema.platform_aliases.c.position)
-        )
-        return _platform(rows[0], tuple(r.alias for r in alias_rows))
+        found = self._platforms(schema.platforms.c.key == key)
+        return found[0] if found else None
 
     def platform_key_for_alias(self, text: str) -> Optional[str]:
-        """The platform key a user's wording refers to (exact alias or key), or None."""
+        """The platform key a user's wording refers to (alias, product alias or key), or None."""
         needle = text.strip().casefold()
         rows = self._rows(
             select(schema.platform_aliases.c.platform_key).where(schema.platform_aliases.c.alias == needle)
         )
         if rows:
             return str(rows[0].platform_key)
+        product = next((p for p in self.products() if needle in {a.casefold() for a in p.aliases}), None)
+        if product is not None:
+            return product.platform_key
         rows = self._rows(select(schema.platforms.c.key).where(schema.platforms.c.key == needle))
         return str(rows[0].key) if rows else None
+
+    def products(self) -> tuple[Product, ...]:
+        """Credit and fund products reached inside a wallet's app, in seed order of keys."""
+        return tuple(
+            Product(
+                key=r.key,
+                name=r.name,
+                platform_key=r.platform_key,
+                aliases=tuple(r.aliases),
+                description=r.description,
+                provenance=_prov(r),
+                operator=r.operator,
+            )
+            for r in self._rows(select(schema.products).order_by(schema.products.c.key))
+        )
+
+    def product_named_in(self, texts: list[str], platform_key: Optional[str]) -> Optional[Product]:
+        """The product of this wallet that the user's messages name (the latest mention wins), or None."""
+        products = [p for p in self.products() if platform_key is None or p.platform_key == platform_key]
+        for text in reversed(texts):
+            folded = text.casefold()
+            for product in products:
+                if any(alias.casefold() in folded for alias in product.aliases):
+                    return product
+        return None
 
     def category(self, key: str) -> Optional[Category]:
         """One category with its advice items, or None."""
@@ -269,11 +199,8 @@ class KnowledgeStore:
             key=row.key,
             name=row.name,
             summary=row.summary,
-            provenance=Provenance(row.source, row.verified_on),
-            advice=tuple(
-                AdviceItem(a.category_key, a.kind, a.position, a.text, Provenance(a.source, a.verified_on))
-                for a in advice_rows
-            ),
+            provenance=_prov(row),
+            advice=tuple(AdviceItem(a.category_key, a.kind, a.position, a.text, _prov(a)) for a in advice_rows),
         )
 
     def evidence_checklist(self, category_key: str, platform_key: Optional[str]) -> tuple[EvidenceItem, ...]:
@@ -287,15 +214,13 @@ class KnowledgeStore:
             .where(table.c.category_key == category_key, condition)
             .order_by(table.c.platform_key.is_not(None), table.c.position)
         )
-        return tuple(
-            EvidenceItem(r.category_key, r.platform_key, r.position, r.text, Provenance(r.source, r.verified_on))
-            for r in rows
-        )
+        return tuple(EvidenceItem(r.category_key, r.platform_key, r.position, r.text, _prov(r)) for r in rows)
 
-    def escalation_ladder(self, category_key: str) -> tuple[EscalationStep, ...]:
-        """The category's escalation steps, first to last."""
+    def _steps(self, condition: Any = None) -> tuple[EscalationStep, ...]:
         table = schema.escalation_steps
-        rows = self._rows(select(table).where(table.c.category_key == category_key).order_by(table.c.position))
+        statement = select(table).order_by(table.c.category_key, table.c.position, table.c.id)
+        if condition is not None:
+            statement = statement.where(condition)
         return tuple(
             EscalationStep(
                 category_key=r.category_key,
@@ -305,12 +230,19 @@ class KnowledgeStore:
                 contact=r.contact,
                 when_to_use=r.when_to_use,
                 advice=r.advice,
-                wait_days=r.wait_days,
+                suggested_wait_days=r.suggested_wait_days,
                 legal=bool(r.legal),
-                provenance=Provenance(r.source, r.verified_on),
+                provenance=_prov(r),
+                wallets=tuple(r.wallets),
+                except_wallets=tuple(r.except_wallets),
             )
-            for r in rows
+            for r in self._rows(statement)
         )
+
+    def escalation_ladder(self, category_key: str, platform_key: Optional[str] = None) -> tuple[EscalationStep, ...]:
+        """The category's escalation steps for this wallet (or any wallet), first to last."""
+        steps = self._steps(schema.escalation_steps.c.category_key == category_key)
+        return tuple(step for step in steps if step.applies_to(platform_key))
 
     def notice(self, key: str) -> str:
         """A notice text by key; raises KnowledgeStoreUnavailable if the store lacks it."""
@@ -338,8 +270,9 @@ class KnowledgeStore:
                 send_via=r.send_via,
                 subject=r.subject,
                 paragraphs=tuple(r.paragraphs),
-                provenance=Provenance(r.source, r.verified_on),
+                provenance=_prov(r),
                 respondent_if_not_institution=r.respondent_if_not_institution,
+                respondent_unverified=r.respondent_unverified,
             )
             for r in rows
         )
@@ -347,8 +280,20 @@ class KnowledgeStore:
             templates=templates,
             facts={r.key: r.text for r in phrase_rows if r.kind == "fact"},
             demands={r.key: r.text for r in phrase_rows if r.kind == "demand"},
-            provenance=next((Provenance(r.source, r.verified_on) for r in phrase_rows), templates[0].provenance),
+            provenance=next((_prov(r) for r in phrase_rows), templates[0].provenance),
         )
+
+    def sources(self) -> tuple[Source, ...]:
+        """The declared sources, by key."""
+        return tuple(
+            Source(r.key, r.kind, r.title, r.url, r.passage, r.read_on)
+            for r in self._rows(select(schema.sources).order_by(schema.sources.c.key))
+        )
+
+    def stale_facts(self, today: dt.date, max_age_days: int) -> int:
+        """How many facts were last verified more than `max_age_days` before `today`."""
+        cutoff = today - dt.timedelta(days=max_age_days)
+        return sum(len(self._rows(select(t.c.verified_on).where(t.c.verified_on < cutoff))) for t in PROVENANCE_TABLES)
 
     def cases(self) -> "CaseStore":
         """The case files kept in the same database (written by the actions)."""
@@ -368,10 +313,11 @@ class KnowledgeStore:
         """Yield (section, records) for `export`: the store's content in seed layout."""
         info = self.seed_info()
         yield "version", int(info.get("version", "1"))
+        yield "sources", self.sources()
         yield "platforms", self.platforms()
+        yield "products", self.products()
         keys = [r.key for r in self._rows(select(schema.categories.c.key).order_by(schema.categories.c.key))]
-        categories = [c for c in (self.category(k) for k in keys) if c is not None]
-        yield "categories", tuple(categories)
+        yield "categories", tuple(c for c in (self.category(k) for k in keys) if c is not None)
         evidence = self._rows(
             select(schema.evidence_items).order_by(
                 schema.evidence_items.c.category_key,
@@ -382,26 +328,9 @@ class KnowledgeStore:
         )
         yield (
             "evidence_items",
-            tuple(
-                EvidenceItem(r.category_key, r.platform_key, r.position, r.text, Provenance(r.source, r.verified_on))
-                for r in evidence
-            ),
+            tuple(EvidenceItem(r.category_key, r.platform_key, r.position, r.text, _prov(r)) for r in evidence),
         )
-        yield "escalation_steps", tuple(step for k in keys for step in self.escalation_ladder(k))
+        yield "escalation_steps", self._steps()
         notice_rows = self._rows(select(schema.notices).order_by(schema.notices.c.key))
-        yield "notices", tuple(Notice(r.key, r.text, Provenance(r.source, r.verified_on)) for r in notice_rows)
+        yield "notices", tuple(Notice(r.key, r.text, _prov(r)) for r in notice_rows)
         yield "letter_templates", self.letter_kit()
-
-
-def _platform(row: Any, aliases: tuple[str, ...]) -> Platform:
-    return Platform(
-        key=row.key,
-        name=row.name,
-        operator=row.operator,
-        hotline=row.hotline,
-        in_app_route=row.in_app_route,
-        website=row.website,
-        is_payment_institution=bool(row.is_payment_institution),
-        provenance=Provenance(row.source, row.verified_on),
-        aliases=aliases,
-    )

@@ -85,7 +85,7 @@ async def test_letter_has_every_field_of_the_case_and_the_evidence_as_attachment
         "2. 查明原因，并书面告知调查和处理结果",
         f"「{report}」",
         "联系平台客服（支付宝 95188）：没有解决",
-        "7 天内",
+        "请尽快核实处理",
         "2026年11月25日",
     ):
         assert fact in letter, fact
@@ -94,7 +94,8 @@ async def test_letter_has_every_field_of_the_case_and_the_evidence_as_attachment
         assert item.text in attachments
     assert "\n\n" not in letter, "one message on every channel: no blank lines"
     assert "2026年12月2日（周三）" in come_back and "还是不行" in come_back
-    assert disclaimer == "⚖️ 以上信息仅供参考，不能替代专业的法律意见。"
+    assert disclaimer == f"⚖️ {store.notice('legal_disclaimer')}"
+    assert "不是官方时限" in come_back
 
 
 @pytest.mark.parametrize(
@@ -143,10 +144,27 @@ async def test_the_step_reached_chooses_the_addressee(
     assert not_in_letter not in letter.splitlines()[1]
 
 
-async def test_apple_pay_at_12363_names_the_issuing_bank(action_env: str) -> None:
-    given = markers("apple_pay", "fund_security", "platform_support", "police", "supervisor", "regulator_12363")
-    _, letter, *_ = await write_letter(case_slots("apple_pay", "fund_security", escalation_steps_given=given))
-    assert "被投诉机构：为我的 Apple Pay 绑定银行卡的发卡银行（请填写银行名称）" in letter
+async def test_apple_pay_fraud_letters_go_to_the_issuing_bank_never_to_apple(action_env: str) -> None:
+    given = markers("apple_pay", "fund_security", "card_issuer", "police", "bank_supervisor", "regulator_bank")
+    cover, letter, *_ = await write_letter(case_slots("apple_pay", "fund_security", escalation_steps_given=given))
+    assert "收信方：国家金融监督管理总局（12378）" in cover
+    assert "被投诉机构：为我的Apple Pay绑定银行卡的发卡银行（请填写银行名称）" in letter
+    first = markers("apple_pay", "fund_security", "card_issuer")
+    cover, letter, *_ = await write_letter(case_slots("apple_pay", "fund_security", escalation_steps_given=first))
+    assert "收信方：为我的Apple Pay绑定银行卡的发卡银行（请填写银行名称）客户投诉部门" in cover
+    assert "400-666-8800" not in cover + letter and "Apple Pay的运营公司" not in letter
+
+
+async def test_a_huabei_letter_names_no_unverified_company(action_env: str) -> None:
+    given = markers("alipay", "support_unresponsive", "platform_support", "supervisor", "regulator_12315")
+    slots = case_slots("alipay", "support_unresponsive", escalation_steps_given=given)
+    cover, letter, *_ = await write_letter(slots, "花呗乱扣费，客服一直不处理")
+    assert "被投诉方：支付宝的花呗的运营公司（全称请照用户协议填写）" in letter
+    assert "被投诉方地址：________" in letter
+    assert "支付宝（中国）网络技术有限公司" not in letter
+    # The same case about the wallet itself names the verified payment company.
+    _, wallet_letter, *_ = await write_letter(slots, "支付宝乱扣费，客服一直不处理")
+    assert "被投诉方：支付宝（中国）网络技术有限公司" in wallet_letter
 
 
 async def test_card_and_id_numbers_are_masked_but_the_order_number_is_kept(action_env: str) -> None:
@@ -175,7 +193,7 @@ async def test_the_letter_is_stored_as_a_case_file_and_counted(action_env: str, 
     assert (case.step_reached, case.letter_template, case.letter_version, case.letters_written) == (
         "supervisor",
         "platform_desk",
-        1,
+        2,
         2,
     )
     assert (case.amount, case.order_id, case.demands) == ("500.00 CNY", ORDER_ID, ("refund", "investigate"))
@@ -317,7 +335,8 @@ async def test_a_recent_complaint_says_when_to_come_back(action_env: str) -> Non
         "escalation_steps_given": markers("alipay", "topup_failure", "platform_support"),
     }
     reply, events = await complained("前天已经打过客服了", slots, [{"entity": "incident_time", "value": "2026-11-23"}])
-    assert "现在才过了 2 天" in reply and "2026年11月30日（周一）（还有 5 天）" in reply
+    assert "助手的建议是给这一步约 7 天，现在过了 2 天" in reply and "2026年11月30日（周一）（还有 5 天）" in reply
+    assert "不是官方时限" in reply
     assert "第 2 步" not in reply
     assert slot_value(events, "escalation_steps_given") == markers("alipay", "topup_failure", "platform_support")
     assert slot_value(events, "case_steps_tried")[0]["outcome"] == "waiting"
@@ -326,7 +345,7 @@ async def test_a_recent_complaint_says_when_to_come_back(action_env: str) -> Non
 async def test_a_named_regulator_is_the_step_taken_even_without_a_date(action_env: str) -> None:
     slots = {"wallet": "jd_wallet", "problem": "topup_failure"}
     reply, events = await complained("我已经向12315投诉过了", slots, [])
-    assert "「向12315或消协投诉」" in reply and "如果还没满 15 天" in reply
+    assert "「向12315或消协投诉」" in reply and "助手的建议是给这一步约 15 天（不是官方时限）" in reply
     assert "向人民银行12363投诉" in reply
     given = slot_value(events, "escalation_steps_given")
     assert given == markers(
@@ -341,7 +360,8 @@ async def test_a_step_without_a_wait_moves_on_at_once(action_env: str) -> None:
         "escalation_steps_given": markers("wechat_pay", "fund_security", "platform_support"),
     }
     reply, _ = await complained("昨天已经打过95017了", slots, [{"entity": "incident_time", "value": "2026-11-24"}])
-    assert "「马上联系平台冻结账户」（微信支付 95017）" in reply and "报警" in reply
+    assert "「马上冻结账户和银行卡」（微信支付 95017）" in reply and "报警" in reply
+    assert "助手的建议" not in reply  # a fraud victim is never asked to wait
 
 
 async def test_past_the_last_step_the_options_are_summed_up(action_env: str) -> None:

@@ -28,7 +28,13 @@ def test_every_escalation_step_has_exactly_one_template() -> None:
     for step in seed.escalation:
         templates = [t.key for t in seed.letters.templates if step.key in t.for_steps]
         assert len(templates) == 1, step.key
-    assert {t.key for t in seed.letters.templates} == {"platform_desk", "regulator_12315", "regulator_12363"}
+    assert {t.key for t in seed.letters.templates} == {
+        "platform_desk",
+        "card_issuer_desk",
+        "regulator_12315",
+        "regulator_12363",
+        "regulator_bank",
+    }
 
 
 @pytest.mark.parametrize(
@@ -40,18 +46,18 @@ def test_every_escalation_step_has_exactly_one_template() -> None:
             "subject",
         ),
         (
-            lambda d: d["letter_templates"]["templates"][1]["paragraphs"].append("{facts"),
-            "letter_templates.templates[1] (key=regulator_12315)",
+            lambda d: d["letter_templates"]["templates"][2]["paragraphs"].append("{facts"),
+            "letter_templates.templates[2] (key=regulator_12315)",
             "paragraphs[13]",
         ),
         (
-            lambda d: d["letter_templates"]["templates"][2]["for_steps"].remove("legal_route"),
+            lambda d: d["letter_templates"]["templates"][3]["for_steps"].remove("legal_route"),
             "letter_templates.templates",
             "for_steps",
         ),
         (
-            lambda d: d["letter_templates"]["templates"][2]["for_steps"].append("police"),
-            "letter_templates.templates[2] (key=regulator_12363)",
+            lambda d: d["letter_templates"]["templates"][3]["for_steps"].append("police"),
+            "letter_templates.templates[3] (key=regulator_12363)",
             "for_steps",
         ),
         (

@@ -7,7 +7,13 @@ from pathlib import Path
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
-from actions.knowledge.nlu_aliases import WALLET_NLU_PATH, WALLET_TERMS_PATH, render_jieba_terms, render_wallet_nlu
+from actions.knowledge.nlu_aliases import (
+    WALLET_NLU_PATH,
+    WALLET_TERMS_PATH,
+    render_jieba_terms,
+    render_wallet_nlu,
+    wallet_aliases,
+)
 from actions.knowledge.seed import load_seed
 from tests.conftest import ROOT, SEED_PATH
 
@@ -32,14 +38,16 @@ CONTRACT_INTENTS = {
 
 
 def test_wallet_alias_files_are_generated_from_the_seed() -> None:
-    platforms = load_seed(SEED_PATH).platforms
+    seed = load_seed(SEED_PATH)
+    aliases = wallet_aliases(seed.platforms, seed.products)
     hint = "run: python -m actions.knowledge.nlu_aliases, then make train"
-    assert WALLET_NLU_PATH.read_text(encoding="utf-8") == render_wallet_nlu(platforms), hint
-    assert WALLET_TERMS_PATH.read_text(encoding="utf-8") == render_jieba_terms(platforms), hint
+    assert WALLET_NLU_PATH.read_text(encoding="utf-8") == render_wallet_nlu(aliases), hint
+    assert WALLET_TERMS_PATH.read_text(encoding="utf-8") == render_jieba_terms(aliases), hint
 
 
 def test_every_annotated_wallet_maps_to_a_platform_key() -> None:
-    aliases = {a.casefold() for p in load_seed(SEED_PATH).platforms for a in p.aliases}
+    seed = load_seed(SEED_PATH)
+    aliases = {a.casefold() for names in wallet_aliases(seed.platforms, seed.products).values() for a in names}
     for path in [*sorted((ROOT / "data" / "nlu").glob("*.yml")), ROOT / "tests" / "nlu" / "holdout.yml"]:
         for example in load_data(str(path)).training_examples:
             for entity in example.get("entities") or []:

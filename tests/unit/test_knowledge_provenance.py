@@ -1,0 +1,139 @@
+"""Every fact carries its own source and check date; guidance states no facts; the report is current."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import yaml
+
+from actions.knowledge.__main__ import main as knowledge_cli
+from actions.knowledge.fact_report import as_of_in, facts_of, render_report
+from actions.knowledge.seed import SeedError, load_seed
+from actions.knowledge.store import KnowledgeStore, make_engine
+from actions.settings import DEFAULT_FACT_MAX_AGE_DAYS
+from bot.fallback import service_unavailable_text
+from tests.conftest import ROOT, SEED_PATH
+
+REPORT_PATH = ROOT / "docs" / "knowledge.md"
+
+
+def write_seed(tmp_path: Path, mutate: Callable[[dict], Any]) -> Path:
+    data = yaml.safe_load(SEED_PATH.read_text(encoding="utf-8"))
+    mutate(data)
+    path = tmp_path / "edited-seed.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def step(data: dict, category: str, key: str) -> dict:
+    return next(s for s in data["escalation_steps"] if s["category"] == category and s["key"] == key)
+
+
+def test_every_fact_in_the_shipped_seed_cites_a_declared_source_and_a_date() -> None:
+    seed = load_seed(SEED_PATH)
+    declared = {s.key: s for s in seed.sources}
+    facts = list(facts_of(seed))
+    assert len(facts) > 100
+    for fact in facts:
+        assert fact.provenance.source in declared, fact.record
+        assert fact.provenance.verified_on <= dt.date.today(), fact.record
+    for source in declared.values():
+        assert source.kind != "page" or (source.url and source.read_on), source.key
+        assert source.kind != "article" or source.passage, source.key
+
+
+def test_every_hotline_we_print_comes_from_the_article_or_a_page() -> None:
+    seed = load_seed(SEED_PATH)
+    kinds = {s.key: s.kind for s in seed.sources}
+    for platform in seed.platforms:
+        assert kinds[platform.provenance["hotline"].source] in ("article", "page"), platform.key
+
+
+@pytest.mark.parametrize(
+    ("mutate", "record", "field"),
+    [
+        (lambda d: step(d, "fund_security", "police").pop("source"), "escalation_steps[", "source"),
+        (lambda d: step(d, "topup_failure", "supervisor").pop("verified_on"), "escalation_steps[", "verified_on"),
+        (lambda d: d["platforms"][0]["sources"].pop("operator"), "platforms[0] (key=alipay)", "sources.operator"),
+        (lambda d: d["categories"][1]["advice"]["urgent"][0].pop("source"), "categories[1]", "source"),
+        (lambda d: d["notices"].update(fraud_warning="别把验证码告诉别人"), "notices.fraud_warning", "*"),
+        (lambda d: d["evidence_items"][0].update(source="public"), "evidence_items[0]", "source"),
+        (lambda d: d["letter_templates"]["templates"][0].pop("verified_on"), "letter_templates.templates[0]",
+         "verified_on"),
+    ],
+)
+def test_a_record_without_source_or_date_is_refused_naming_file_record_and_field(
+    tmp_path: Path, mutate: Callable[[dict], Any], record: str, field: str
+) -> None:
+    path = write_seed(tmp_path, mutate)
+    with pytest.raises(SeedError) as error:
+        load_seed(path)
+    assert error.value.path == path
+    assert error.value.record.startswith(record)
+    assert error.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("一般3个工作日内会有答复。", "a number"),
+        ("平台七天内必须处理。", "a time limit"),
+        ("平台应当给出解决方案。", "a legal claim"),
+        ("依据《电子商务法》平台要负责。", "a legal claim"),
+    ],
+)
+def test_guidance_may_not_state_numbers_deadlines_or_law(tmp_path: Path, text: str, why: str) -> None:
+    path = write_seed(tmp_path, lambda d: step(d, "support_unresponsive", "platform_support").update(advice=text))
+    with pytest.raises(SeedError) as error:
+        load_seed(path)
+    assert error.value.field == "advice" and why in error.value.problem
+
+
+def test_the_fraud_ladder_may_not_ask_a_victim_to_wait(tmp_path: Path) -> None:
+    path = write_seed(tmp_path, lambda d: step(d, "fund_security", "supervisor").update(suggested_wait_days=7))
+    with pytest.raises(SeedError) as error:
+        load_seed(path)
+    assert error.value.field == "suggested_wait_days"
+
+
+def test_the_check_command_refuses_and_leaves_the_database_unchanged(
+    tmp_path: Path, seeded_db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KNOWLEDGE_DB_URL", seeded_db_url)
+    bad = write_seed(tmp_path, lambda d: step(d, "fund_security", "police").pop("verified_on"))
+    assert knowledge_cli(["import", "--seed", str(bad)]) == 2
+    assert "'verified_on': is missing" in capsys.readouterr().err
+    assert KnowledgeStore(make_engine(seeded_db_url)).escalation_ladder("fund_security")[1].key == "police"
+
+
+def test_docs_knowledge_md_is_generated_from_the_current_seed() -> None:
+    committed = REPORT_PATH.read_text(encoding="utf-8")
+    as_of = as_of_in(committed)
+    assert as_of is not None
+    expected = render_report(load_seed(SEED_PATH), as_of, DEFAULT_FACT_MAX_AGE_DAYS)
+    assert committed == expected, "docs/knowledge.md is stale: run `python -m actions.knowledge docs --out docs/knowledge.md`"
+    assert "## Not verified, so not said" in committed and "12378" in committed
+
+
+def test_old_facts_are_counted_for_re_checking(store: KnowledgeStore) -> None:
+    total = len(list(facts_of(load_seed(SEED_PATH))))
+    newest = max(f.provenance.verified_on for f in facts_of(load_seed(SEED_PATH)))
+    assert store.stale_facts(newest, 180) == 0
+    # Half a year later every platform fact, step and notice is due: the count the operator sees.
+    assert store.stale_facts(newest + dt.timedelta(days=181), 180) == total
+
+
+def test_the_outage_apology_is_plain_text_from_an_exported_seed(
+    tmp_path: Path, seeded_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KNOWLEDGE_DB_URL", seeded_db_url)
+    exported = tmp_path / "exported.yml"
+    assert knowledge_cli(["export", "--out", str(exported)]) == 0
+    assert "text:" in exported.read_text(encoding="utf-8")  # notices as mappings: the layout that broke
+    apology = service_unavailable_text(exported)
+    assert apology.startswith("非常抱歉")
+    assert "· 支付宝：95188" in apology and "· Apple Pay：400-666-8800" in apology
+    assert "{" not in apology and "verified_on" not in apology and "datetime" not in apology
