@@ -12,10 +12,11 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
 import requests
+import yaml
 from rasa_sdk import Tracker
 
 from actions import base
@@ -24,6 +25,15 @@ from actions.knowledge.store import KnowledgeStore, import_seed, make_engine, se
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PATH = ROOT / "knowledge" / "seed.yml"
+
+
+def write_seed(tmp_path: Path, mutate: Callable[[dict], Any], name: str = "edited-seed.yml") -> Path:
+    """A copy of the shipped seed with `mutate` applied to its YAML data."""
+    data = yaml.safe_load(SEED_PATH.read_text(encoding="utf-8"))
+    mutate(data)
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
 ARTIFACTS = ROOT / "test-artifacts"
 _FIGURES: List[str] = []
 

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-import yaml
 
 from actions.knowledge.__main__ import main as knowledge_cli
 from actions.knowledge.fact_report import as_of_in, facts_of, render_report
@@ -15,17 +14,10 @@ from actions.knowledge.seed import SeedError, load_seed
 from actions.knowledge.store import KnowledgeStore, make_engine
 from actions.settings import DEFAULT_FACT_MAX_AGE_DAYS
 from bot.fallback import service_unavailable_text
-from tests.conftest import ROOT, SEED_PATH
+from tests.conftest import ROOT, SEED_PATH, write_seed
 
 REPORT_PATH = ROOT / "docs" / "knowledge.md"
 
-
-def write_seed(tmp_path: Path, mutate: Callable[[dict], Any]) -> Path:
-    data = yaml.safe_load(SEED_PATH.read_text(encoding="utf-8"))
-    mutate(data)
-    path = tmp_path / "edited-seed.yml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
 
 
 def step(data: dict, category: str, key: str) -> dict:
@@ -114,7 +106,8 @@ def test_docs_knowledge_md_is_generated_from_the_current_seed() -> None:
     as_of = as_of_in(committed)
     assert as_of is not None
     expected = render_report(load_seed(SEED_PATH), as_of, DEFAULT_FACT_MAX_AGE_DAYS)
-    assert committed == expected, "docs/knowledge.md is stale: run `python -m actions.knowledge docs --out docs/knowledge.md`"
+    hint = "docs/knowledge.md is stale: run `python -m actions.knowledge docs --out docs/knowledge.md`"
+    assert committed == expected, hint
     assert "## Not verified, so not said" in committed and "12378" in committed
 
 

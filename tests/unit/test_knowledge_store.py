@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -14,7 +13,7 @@ from actions.knowledge import schema
 from actions.knowledge.__main__ import main as knowledge_cli
 from actions.knowledge.seed import SeedError, load_seed
 from actions.knowledge.store import KnowledgeStore, import_seed, make_engine, seed_fingerprint
-from tests.conftest import SEED_PATH
+from tests.conftest import SEED_PATH, write_seed
 
 
 def table_counts(url: str) -> dict[str, int]:
@@ -25,13 +24,6 @@ def table_counts(url: str) -> dict[str, int]:
             for t in schema.metadata.sorted_tables
         }
 
-
-def write_seed(tmp_path: Path, mutate) -> Path:
-    data = yaml.safe_load(SEED_PATH.read_text(encoding="utf-8"))
-    mutate(data)
-    path = tmp_path / "bad-seed.yml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
 
 
 def test_store_answers_hotlines_from_the_seed(store: KnowledgeStore) -> None:

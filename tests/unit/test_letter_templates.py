@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
 
 import pytest
-import yaml
 
 from actions.knowledge.seed import SeedError, load_seed
 from actions.knowledge.seed_export import dump_seed
 from actions.knowledge.store import KnowledgeStore, import_seed, make_engine
-from tests.conftest import SEED_PATH
-
-
-def write_seed(tmp_path: Path, mutate: Callable[[dict], Any]) -> Path:
-    data = yaml.safe_load(SEED_PATH.read_text(encoding="utf-8"))
-    mutate(data)
-    path = tmp_path / "seed.yml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
+from tests.conftest import SEED_PATH, write_seed
 
 
 def test_every_escalation_step_has_exactly_one_template() -> None:
