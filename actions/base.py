@@ -51,7 +51,13 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         try:
-            return self.answer(dispatcher, tracker, self.store_factory())
+            store = self.store_factory()
+            events = self.answer(dispatcher, tracker, store)
+            if mentions_code(tracker):
+                warning = store.notice(names.NOTICE_FRAUD_WARNING)
+                if not any(warning in (m.get("text") or "") for m in dispatcher.messages):
+                    dispatcher.utter_message(text=warning)
+            return events
         except KnowledgeStoreUnavailable as exc:
             logger.error(
                 "%s: knowledge store unavailable (%s). Fix: check KNOWLEDGE_DB_URL and run "

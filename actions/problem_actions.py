@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import escalation, names, replies
-from actions.base import KnowledgeAction, latest_intent, mentions_code, reported_problem
+from actions.base import KnowledgeAction, latest_intent, reported_problem
 from actions.knowledge.records import Platform
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
 
@@ -96,8 +96,6 @@ class ActionAnswerProblem(KnowledgeAction):
                     category.advice_of_kind(names.ADVICE_PREVENTION), store.notice(names.NOTICE_RECOVERY_SCAM_WARNING)
                 )
             )
-        elif mentions_code(tracker):
-            dispatcher.utter_message(text=store.notice(names.NOTICE_FRAUD_WARNING))
         return events
 
     @staticmethod

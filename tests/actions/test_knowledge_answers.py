@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.info_actions import ActionGiveHotline
 from actions.knowledge.store import KnowledgeStore
 from actions.problem_actions import ActionAnswerProblem, ActionGiveNextEscalationStep
 from bot.channels.wechat_protocol import PASSIVE_REPLY_MAX_BYTES, render_bot_messages
@@ -101,6 +102,12 @@ async def test_the_never_share_codes_notice(action_env: str, store: KnowledgeSto
     assert notice in "\n".join(mentions)
     plain = await answer("report_topup_failure", "充话费没到账", {"wallet": "alipay"})
     assert notice not in "\n".join(plain)
+    # Any knowledge answer, not only a report: a hotline question that mentions a code.
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("ask_hotline", "支付宝客服电话多少？对方要我的验证码", slots={"wallet": "alipay"})
+    await ActionGiveHotline().run(dispatcher, tracker, {})
+    hotline_answer = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    assert "95188" in hotline_answer and notice in hotline_answer
 
 
 async def test_fund_security_warns_about_money_recovery_scams(action_env: str, store: KnowledgeStore) -> None:

@@ -8,10 +8,12 @@ from typing import Any, Callable
 
 import pytest
 
+from actions import base
 from actions.knowledge.__main__ import main as knowledge_cli
 from actions.knowledge.fact_report import as_of_in, facts_of, render_report
 from actions.knowledge.seed import SeedError, load_seed
-from actions.knowledge.store import KnowledgeStore, make_engine
+from actions.knowledge.store import KnowledgeStore, import_seed, make_engine, seed_fingerprint
+from actions.server import knowledge_health
 from actions.settings import DEFAULT_FACT_MAX_AGE_DAYS
 from bot.fallback import service_unavailable_text
 from tests.conftest import ROOT, SEED_PATH, write_seed
@@ -130,3 +132,30 @@ def test_the_outage_apology_is_plain_text_from_an_exported_seed(
     assert apology.startswith("非常抱歉")
     assert "· 支付宝：95188" in apology and "· Apple Pay：400-666-8800" in apology
     assert "{" not in apology and "verified_on" not in apology and "datetime" not in apology
+
+
+def test_the_health_route_counts_facts_due_for_re_checking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def age_everything(data: Any) -> None:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if key == "verified_on":
+                    data[key] = dt.date(2025, 1, 2)
+                else:
+                    age_everything(value)
+        elif isinstance(data, list):
+            for item in data:
+                age_everything(item)
+
+    old = write_seed(tmp_path, age_everything)
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    import_seed(make_engine(url), load_seed(old), seed_fingerprint(old))
+    monkeypatch.setenv("KNOWLEDGE_DB_URL", url)
+    monkeypatch.setenv("KNOWLEDGE_FACT_MAX_AGE_DAYS", "180")
+    base.knowledge_store.cache_clear()
+    try:
+        state, status = knowledge_health()
+    finally:
+        base.knowledge_store.cache_clear()
+    assert status == 200 and state["state"] == "ok"
+    assert state["facts_due_for_recheck"] == len(list(facts_of(load_seed(old))))
+    assert state["recheck_after_days"] == 180
