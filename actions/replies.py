@@ -19,7 +19,7 @@ def numbered(items: Iterable[str]) -> str:
 
 def platform_contact(platform: Platform) -> str:
     """Hotline, what the number is when it is not a dedicated line, and the in-app route if known."""
-    lines = [f"📞 {platform.name}电话：{platform.hotline}"]
+    lines = [f"📞 {platform.name}客服电话：{platform.hotline}"]
     if platform.hotline_note:
         lines.append(f"ℹ️ {platform.hotline_note}")
     if platform.in_app_route:
