@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import re
 from abc import ABCMeta, abstractmethod
-from typing import Any, Dict, List, Optional, Text
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Dict, List, Optional, Text, TypeVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -24,6 +26,23 @@ logger = logging.getLogger(__name__)
 def knowledge_store() -> KnowledgeStore:
     """The process-wide store, created on first use (one engine, pooled connections)."""
     return KnowledgeStore(make_engine(ActionSettings.from_env().knowledge_db_url))
+
+
+STORE_THREADS = 5
+"""Threads for the store's blocking SQL: as many as the engine's connection pool holds."""
+
+T = TypeVar("T")
+
+
+@functools.lru_cache(maxsize=1)
+def store_executor() -> ThreadPoolExecutor:
+    """The threads that run store calls, so the action server's event loop keeps serving other turns."""
+    return ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="knowledge-store")
+
+
+async def off_the_loop(function: Callable[..., T], *args: Any) -> T:
+    """Run blocking store work in `store_executor()` and await its result."""
+    return await asyncio.get_running_loop().run_in_executor(store_executor(), functools.partial(function, *args))
 
 
 @functools.lru_cache(maxsize=1)
@@ -50,6 +69,11 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        # The store's SQL blocks; in a thread it leaves the event loop free for other users' turns.
+        return await off_the_loop(self._answer_or_apologise, dispatcher, tracker)
+
+    def _answer_or_apologise(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+        """The answer, plus the never-share-codes notice when a code is mentioned; the apology if the store is down."""
         try:
             store = self.store_factory()
             events = self.answer(dispatcher, tracker, store)

@@ -89,11 +89,11 @@ class ValidateComplaintLetterForm(FormValidationAction):
             return {names.SLOT_DEMAND: [names.VALUE_UNKNOWN]}
         return result
 
-    def validate_wallet(
+    async def validate_wallet(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         """Whatever the user called the wallet, as a platform key (the wallet form's rule)."""
-        return ValidateWalletForm().validate_wallet(slot_value, dispatcher, tracker, domain)
+        return await ValidateWalletForm().validate_wallet(slot_value, dispatcher, tracker, domain)
 
     def validate_demand(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

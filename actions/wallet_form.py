@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import names, replies
-from actions.base import KnowledgeAction, knowledge_store, reported_problem
+from actions.base import KnowledgeAction, knowledge_store, off_the_loop, reported_problem
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
 
 ASK_WALLET = "请问是哪个钱包？点下面的按钮，或直接打字告诉我。"
@@ -41,24 +41,28 @@ class ActionAskWallet(KnowledgeAction):
         return []
 
 
+def _platform_keys_and_names(values: List[str]) -> tuple[set[str], str]:
+    """The platform keys the user's words name, and the supported wallets' names (blocking SQL)."""
+    store = knowledge_store()
+    keys = {key for key in (store.platform_key_for_alias(v) for v in values) if key is not None}
+    return keys, "、".join(p.name for p in store.platforms())
+
+
 class ValidateWalletForm(FormValidationAction):
     """Map whatever the user called the wallet onto a platform key."""
 
     def name(self) -> Text:
         return names.ACTION_VALIDATE_WALLET_FORM
 
-    def validate_wallet(
+    async def validate_wallet(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         """Accept a platform key or alias; anything else is asked again."""
         values = slot_value if isinstance(slot_value, list) else [slot_value]
         try:
-            store = knowledge_store()
-            keys = {store.platform_key_for_alias(str(v)) for v in values if v}
-            keys.discard(None)
+            keys, supported = await off_the_loop(_platform_keys_and_names, [str(v) for v in values if v])
             if len(keys) == 1:
                 return {names.SLOT_WALLET: keys.pop()}
-            supported = "、".join(p.name for p in store.platforms())
         except KnowledgeStoreUnavailable:
             # The answer action will apologise with the hotlines; don't block the form here.
             return {names.SLOT_WALLET: str(values[0]) if values and values[0] else None}

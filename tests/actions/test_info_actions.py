@@ -69,13 +69,14 @@ async def test_ask_wallet_for_fund_security_gives_first_aid_before_the_question(
     assert dispatcher.messages[-1].get("buttons")
 
 
-def test_wallet_form_accepts_aliases_and_rejects_unknown_names(action_env: str) -> None:
+async def test_wallet_form_accepts_aliases_and_rejects_unknown_names(action_env: str) -> None:
     form = ValidateWalletForm()
     tracker = make_tracker("inform")
     dispatcher = CollectingDispatcher()
-    assert form.validate_wallet("京东", dispatcher, tracker, {}) == {"wallet": "jd_wallet"}
-    assert form.validate_wallet("Apple Pay", dispatcher, tracker, {}) == {"wallet": "apple_pay"}
-    assert form.validate_wallet(["零钱", "微信"], dispatcher, tracker, {}) == {"wallet": "wechat_pay"}
+    assert await form.validate_wallet("京东", dispatcher, tracker, {}) == {"wallet": "jd_wallet"}
+    assert await form.validate_wallet("Apple Pay", dispatcher, tracker, {}) == {"wallet": "apple_pay"}
+    assert await form.validate_wallet(["零钱", "微信"], dispatcher, tracker, {}) == {"wallet": "wechat_pay"}
+    assert await form.validate_wallet("花呗", dispatcher, tracker, {}) == {"wallet": "alipay"}
     assert dispatcher.messages == []
-    assert form.validate_wallet("银联", dispatcher, tracker, {}) == {"wallet": None}
+    assert await form.validate_wallet("银联", dispatcher, tracker, {}) == {"wallet": None}
     assert "没认出" in dispatcher.messages[0]["text"]

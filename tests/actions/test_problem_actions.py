@@ -163,3 +163,24 @@ async def test_store_down_gives_the_apology_with_every_hotline(monkeypatch, tmp_
     assert "抱歉" in answer
     for hotline in ("95188", "95017", "400-606-5500", "400-666-8800"):
         assert hotline in answer
+
+
+async def test_store_calls_run_off_the_event_loop(action_env: str, monkeypatch) -> None:
+    """The store's blocking SQL runs in the store's threads, so other users' turns keep being served."""
+    import threading
+
+    from actions import base
+
+    seen: List[str] = []
+    real = base.knowledge_store()
+
+    class RecordingStore:
+        def __getattr__(self, name: str) -> Any:
+            seen.append(threading.current_thread().name)
+            return getattr(real, name)
+
+    monkeypatch.setattr(ActionAnswerProblem, "store_factory", staticmethod(lambda: RecordingStore()))
+    tracker = make_tracker("report_topup_failure", "支付宝充值失败", slots={"wallet": "alipay"})
+    dispatcher, _ = await run(ActionAnswerProblem(), tracker)
+    assert "95188" in texts(dispatcher)
+    assert seen and all(name.startswith("knowledge-store") for name in seen)
