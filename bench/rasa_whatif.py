@@ -1,4 +1,7 @@
-"""`rasa` with one what-if change, for `make bench` only: the action-response validator built once.
+"""`rasa` with the action-response validator built once, for `make bench` (also `rasa shell`-style runs).
+
+Every `rasa run` of this project installs it through the health channel (bot/action_validation.py);
+this entry point installs it for commands that load no credentials.
 
 Rasa 3.6 checks every action-server response with `jsonschema.validate(result, schema)`,
 which re-checks the schema itself against the Draft 2020-12 meta-schema on every call
@@ -11,34 +14,14 @@ validated against the same schema and a bad one still raises ValidationError.
 from __future__ import annotations
 
 import sys
-from typing import Any, Dict, Text
 
-from jsonschema import ValidationError, validators
-from rasa.core.actions.action import RemoteAction
-
-
-def install_cached_validator() -> None:
-    """Replace RemoteAction._validate_action_result with a prebuilt validator of the same schema."""
-    schema = RemoteAction.action_response_format_spec()
-    validator_class = validators.validator_for(schema)
-    validator_class.check_schema(schema)
-    validator = validator_class(schema)
-    original = RemoteAction._validate_action_result
-
-    def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
-        try:
-            validator.validate(result)
-        except ValidationError:
-            return bool(original(self, result))  # Rasa's own path builds the helpful message
-        return True
-
-    setattr(RemoteAction, "_validate_action_result", validate_action_result)  # noqa: B010 - a what-if patch
+from bot.action_validation import install_prebuilt_validator
 
 
 def main() -> None:
     from rasa.__main__ import main as rasa_main
 
-    install_cached_validator()
+    install_prebuilt_validator()
     sys.argv = ["rasa", *sys.argv[1:]]
     rasa_main()
 

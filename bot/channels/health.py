@@ -16,6 +16,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import settings
+from bot.action_validation import install_prebuilt_validator
 
 CHECK_TIMEOUT_SECONDS = 3.0
 
@@ -47,6 +48,8 @@ class HealthInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "HealthInput":
+        # Start-up hook of every `rasa run` here: check the response validator once (see the module).
+        install_prebuilt_validator()
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
