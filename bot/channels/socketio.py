@@ -31,6 +31,7 @@ from socketio import AsyncServer
 
 from bot.channels import socketio_policy as policy
 from bot.channels.guard import DEFAULT_TURN_BUDGET_SECONDS, guarded
+from bot.channels.owner import owned_by
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,8 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """The socket.io server, attached to the Rasa app at `socketio_path`."""
         settings = policy.WebChatSettings.from_env()
-        handle = guarded(on_new_message, self.turn_budget_seconds)
+        # Tracker key webchat:<session id>; replies still go to the session's room.
+        handle = owned_by(self.name(), guarded(on_new_message, self.turn_budget_seconds))
         logger.info(
             "Website chat channel on at %s; allowed origins: %s.",
             self.socketio_path,
