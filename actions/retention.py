@@ -1,6 +1,7 @@
 """The operator's retention limit: delete conversations and case files older than an age.
 
     python -m actions.retention purge [--older-than-days N] [--dry-run]    # or: make purge
+    python -m actions.retention qualify-ids    # once, after upgrading: old bare ids → <channel>:<id>
 
 A conversation is old when its latest event is; it then goes whole (every session).
 A case file is old when it was last updated before the cutoff. N defaults to
@@ -13,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
 from dataclasses import dataclass
-from typing import Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from dotenv import dotenv_values
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, delete, func, inspect, select
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, delete, func, inspect, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Select
 
@@ -37,7 +39,12 @@ _events = Table(
     Column("id", Integer, primary_key=True),
     Column("sender_id", String(255)),
     Column("timestamp", Float),
+    Column("type_name", String(255)),
+    Column("data", Text),
 )
+
+# Channels whose conversations are keyed `<channel>:<id>` (bot/channels/owner.py).
+QUALIFIED_CHANNELS = ("rest", "telegram", "wechat", "webchat")
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,41 @@ def purge(settings: RetentionSettings, days: int, now: dt.datetime, dry_run: boo
     return PurgeResult(conversations, rows, removed_cases)
 
 
+def _channel_of(conn: Any, sender_id: str) -> Optional[str]:
+    """The channel the conversation's user messages came in on (Rasa stores it in each event)."""
+    statement = select(_events.c.data).where(_events.c.sender_id == sender_id, _events.c.type_name == "user").limit(1)
+    data = conn.execute(statement).scalar()
+    channel = json.loads(data).get("input_channel") if data else None
+    return channel if channel in QUALIFIED_CHANNELS else None
+
+
+def qualify_old_ids(settings: RetentionSettings) -> tuple[int, int]:
+    """Rename conversations stored before ids were qualified: (renamed, left as they are).
+
+    Idempotent. A conversation whose channel is unknown (no user message, or another channel
+    such as `rasa shell`) is left; the purge deletes it when it is old enough.
+    """
+    engine = make_engine(settings.tracker_store_url)
+    if not inspect(engine).has_table(_events.name):
+        return 0, 0
+    cases = CaseStore(make_engine(settings.knowledge_db_url))
+    renamed = left = 0
+    with engine.begin() as conn:
+        senders = list(conn.execute(select(_events.c.sender_id).distinct()).scalars())
+        for sender in senders:
+            if sender.split(":", 1)[0] in QUALIFIED_CHANNELS and ":" in sender:
+                continue
+            channel = _channel_of(conn, sender)
+            if channel is None:
+                left += 1
+                continue
+            new_id = f"{channel}:{sender}"
+            conn.execute(update(_events).where(_events.c.sender_id == sender).values(sender_id=new_id))
+            cases.rename_conversation(sender, new_id)
+            renamed += 1
+    return renamed, left
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Parse the command line, purge, print one summary line (no ids, no content)."""
     parser = argparse.ArgumentParser(prog="python -m actions.retention", description=__doc__.split("\n\n")[0])
@@ -113,12 +155,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     purge_cmd = commands.add_parser("purge", help="delete conversations and case files older than the limit")
     purge_cmd.add_argument("--older-than-days", type=int, help="age limit in days (default: RETENTION_DAYS or 180)")
     purge_cmd.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
+    commands.add_parser("qualify-ids", help="rename conversations stored before ids were qualified by channel")
     args = parser.parse_args(argv)
     try:
         settings = RetentionSettings.from_env()
     except ValueError as exc:
         print(f"Purge refused: {exc}", file=sys.stderr)
         return 2
+    if args.command == "qualify-ids":
+        renamed, left = qualify_old_ids(settings)
+        print(f"Qualified {renamed} old conversation id(s) by channel; {left} of unknown channel left for the purge.")
+        return 0
     days = args.older_than_days if args.older_than_days is not None else settings.retention_days
     if days < 1:
         print("Purge refused: --older-than-days must be at least 1.", file=sys.stderr)

@@ -99,3 +99,27 @@ def test_an_unreachable_database_is_reported_with_the_fix(
     monkeypatch.setenv("TRACKER_STORE_URL", "postgresql://nobody:x@127.0.0.1:1/none")
     assert retention.main(["purge"]) == 1
     assert "TRACKER_STORE_URL" in capsys.readouterr().err
+
+
+async def test_conversations_stored_before_the_upgrade_are_qualified_by_their_channel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    knowledge_url = f"sqlite:///{tmp_path / 'knowledge.db'}"
+    store = UrlSQLTrackerStore(domain=Domain.load(str(ROOT / "domain.yml")), host=tracker_url)
+    for sender, channel in (("5566", "telegram"), ("oOpenid_1", "wechat"), ("rest:new", "rest"), ("x", "cmdline")):
+        events = [ActionExecuted("action_listen"), UserUttered("支付宝充值失败", input_channel=channel)]
+        await store.save(DialogueStateTracker.from_events(sender, events))
+    CaseStore(make_engine(knowledge_url)).save(CaseRecord("5566", "alipay", "topup_failure", order_id="123"))
+    monkeypatch.setenv("TRACKER_STORE_URL", tracker_url)
+    monkeypatch.setenv("KNOWLEDGE_DB_URL", knowledge_url)
+
+    assert retention.main(["qualify-ids"]) == 0
+    assert "Qualified 2 old conversation id(s)" in capsys.readouterr().out
+    assert senders(tracker_url) == {"telegram:5566", "wechat:oOpenid_1", "rest:new", "x"}
+    case = CaseStore(make_engine(knowledge_url)).get("telegram:5566", "alipay", "topup_failure")
+    assert case is not None and case.order_id == "123"
+    assert await store.retrieve("telegram:5566") is not None
+
+    assert retention.main(["qualify-ids"]) == 0
+    assert "Qualified 0 old conversation id(s)" in capsys.readouterr().out
