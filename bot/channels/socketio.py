@@ -31,7 +31,7 @@ from socketio import AsyncServer
 
 from bot.channels import socketio_policy as policy
 from bot.channels.guard import DEFAULT_TURN_BUDGET_SECONDS, guarded
-from bot.channels.owner import owned_by
+from bot.channels.owner import PlatformRecipient, owned_by
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,8 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         """Output for external events (reminders, triggered intents)."""
         if self.sio is None:
             return super().get_output_channel()
-        return WebChatOutput(self.sio, self.bot_message_evt)
+        # Rasa addresses it by the tracker key (webchat:<session id>); the room is the session id.
+        return PlatformRecipient(self.name(), WebChatOutput(self.sio, self.bot_message_evt))
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """The socket.io server, attached to the Rasa app at `socketio_path`."""
