@@ -43,8 +43,6 @@ class GuardedRestInput(RestInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "GuardedRestInput":
         budget = (credentials or {}).get("turn_budget_seconds", DEFAULT_TURN_BUDGET_SECONDS)
-        if "token" in (credentials or {}):
-            raise ValueError("REST channel: no token in credentials.yml; set REST_API_TOKEN in .env instead.")
         return cls(turn_budget_seconds=float(budget))
 
     def _extract_input_channel(self, req: Request) -> Text:
