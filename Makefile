@@ -11,6 +11,7 @@ help:
 	@echo "make shell  talk to the assistant in this terminal"
 	@echo "make scale  two Rasa servers + one action server on PostgreSQL + Redis"
 	@echo "make eval / make bench   NLU quality and speed reports in reports/"
+	@echo "make purge  delete conversations and case files older than RETENTION_DAYS (180); run it daily"
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -64,3 +65,9 @@ eval: train
 
 bench: train
 	@source scripts/env.sh && python scripts/bench.py $(ARGS)
+
+# Retention limit: delete conversations and case files older than RETENTION_DAYS (default 180).
+# Schedule it daily (README, "Your users' records"); make purge ARGS="--dry-run" only counts.
+.PHONY: purge
+purge: bootstrap
+	@source scripts/env.sh && python -m actions.retention purge $(ARGS)

@@ -94,3 +94,10 @@ ACTION_ASK_PROBLEM = "action_ask_problem"
 ACTION_ASK_AMOUNT = "action_ask_amount"
 ACTION_ASK_INCIDENT_TIME = "action_ask_incident_time"
 ACTION_ASK_DEMAND = "action_ask_demand"
+
+# --- The user's records (个人信息保护法) -----------------------------------------------------------
+
+INTENT_REQUEST_DATA_DELETION = "request_data_deletion"
+ACTION_DELETE_MY_RECORDS = "action_delete_my_records"
+SLOT_RECORDS_DELETED = "records_deleted"
+"""True once the case files are deleted: the tracker store then deletes the conversation (bot/stores.py)."""

@@ -1,10 +1,12 @@
 """Mask secrets and personal numbers in user text before Rasa (tracker store, logs) sees it.
 
-Pure functions; the channels call `mask_sensitive` on every incoming message.
+Pure functions; the channels call `mask_sensitive` on every incoming message, and every
+log line names a conversation by `log_id`, never by the user's own id.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -84,3 +86,8 @@ def mask_sensitive(text: str) -> MaskResult:
     masked = _ID_NUMBER.sub(id_number, masked)
     masked = _CARD.sub(card, masked)
     return MaskResult(masked, tuple(dict.fromkeys(kinds)))
+
+
+def log_id(conversation_id: str) -> str:
+    """A short pseudonym of a conversation for operator logs: stable, but not the user's id."""
+    return "conv-" + hashlib.sha256(conversation_id.encode("utf-8")).hexdigest()[:10]

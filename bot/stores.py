@@ -3,6 +3,10 @@
 `TRACKER_STORE_URL` is any SQLAlchemy URL (SQLite file by default, PostgreSQL for
 scale-out); `LOCK_STORE_URL` is empty (one server: in-memory locks) or a Redis URL
 (several servers sharing conversations).
+
+A user's "删除我的记录" ends here: `action_delete_my_records` sets the `records_deleted`
+slot, and instead of saving that turn the tracker store deletes every row of the
+conversation, so the next message starts a new one.
 """
 
 from __future__ import annotations
@@ -10,14 +14,27 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional, Text
 
+import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine.url import make_url
 
+from bot.privacy import log_id
+
 logger = logging.getLogger(__name__)
+
+ERASURE_SLOT = "records_deleted"
+"""Set by action_delete_my_records once the case files are gone (domain.yml)."""
+
+
+def erasure_requested(tracker: DialogueStateTracker) -> bool:
+    """True when this turn's actions asked for the whole conversation to be deleted."""
+    return any(isinstance(e, SlotSet) and e.key == ERASURE_SLOT and e.value for e in tracker.events)
 
 
 class UrlSQLTrackerStore(SQLTrackerStore):
@@ -36,6 +53,23 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         logger.info("Tracker store: %s", url.render_as_string(hide_password=True))
         # SQLTrackerStore uses a host containing "://" as the complete URL.
         super().__init__(domain=domain, dialect=url.get_backend_name(), host=host, event_broker=event_broker, **kwargs)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the turn's new events, or delete the conversation when the user asked for it."""
+        if not erasure_requested(tracker):
+            await super().save(tracker)
+            return
+        removed = self.delete_conversation(tracker.sender_id)
+        logger.info(
+            "Deleted conversation %s at the user's request (%d tracker rows).", log_id(tracker.sender_id), removed
+        )
+
+    def delete_conversation(self, sender_id: Text) -> int:
+        """Delete every event of one conversation, all sessions; how many rows went."""
+        with self.session_scope() as session:
+            result = session.execute(sa.delete(self.SQLEvent).where(self.SQLEvent.sender_id == sender_id))
+            session.commit()
+        return int(result.rowcount or 0)
 
 
 class UrlLockStore(LockStore):

@@ -8,6 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
 while IFS='=' read -r key value; do export "$key=$value"; done < <(scripts/services.sh start)
 on_exit_extra="scripts/services.sh stop"
 python -m actions.knowledge import --if-changed
+python -m actions.retention qualify-ids
 
 python -m actions.server --port "$ACTIONS_PORT" &
 pids+=($!)

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
@@ -122,9 +122,12 @@ class RunningServers:
     workdir: Path
     env: Dict[str, str]
     processes: Dict[str, subprocess.Popen]
+    said: List[str] = field(default_factory=list)
+    """Every user text sent with talk(): tests/e2e/test_zz_logs.py looks for them in the server logs."""
 
     def talk(self, sender: str, message: str, timeout: float = 30.0) -> List[Dict[str, Any]]:
         """One turn over the REST channel; the bot's messages."""
+        self.said.append(message)
         response = requests.post(
             f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=timeout
         )

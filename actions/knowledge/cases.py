@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from actions.knowledge import schema
@@ -157,3 +157,39 @@ class CaseStore:
         except Exception as exc:  # noqa: BLE001
             raise KnowledgeStoreUnavailable(str(exc)) from exc
         return tuple(CaseCount(r.problem, r.wallet, r.step, r.position, int(r.cases)) for r in rows)
+
+    def delete_conversation(self, conversation_id: str) -> int:
+        """Delete every case file of one conversation (the user asked); how many went."""
+        table = schema.case_files
+        return self._change(delete(table).where(table.c.conversation_id == conversation_id))
+
+    def delete_older_than(self, cutoff: dt.datetime) -> int:
+        """Delete the case files not updated since `cutoff` (UTC); how many went."""
+        table = schema.case_files
+        return self._change(delete(table).where(table.c.updated_at < cutoff.replace(tzinfo=None)))
+
+    def rename_conversation(self, old_id: str, new_id: str) -> int:
+        """Move the case files of `old_id` to `new_id` (ids qualified by channel); how many moved."""
+        table = schema.case_files
+        return self._change(update(table).where(table.c.conversation_id == old_id).values(conversation_id=new_id))
+
+    def count_older_than(self, cutoff: dt.datetime) -> int:
+        """How many case files were not updated since `cutoff` (UTC)."""
+        table = schema.case_files
+        statement = select(func.count()).select_from(table).where(table.c.updated_at < cutoff.replace(tzinfo=None))
+        try:
+            table.create(self._engine, checkfirst=True)
+            with self._engine.connect() as conn:
+                return int(conn.execute(statement).scalar_one())
+        except Exception as exc:  # noqa: BLE001
+            raise KnowledgeStoreUnavailable(str(exc)) from exc
+
+    def _change(self, statement: Any) -> int:
+        """Run one DELETE (or id rename) in its own transaction; the rows it touched."""
+        try:
+            table = schema.case_files
+            table.create(self._engine, checkfirst=True)
+            with self._engine.begin() as conn:
+                return int(conn.execute(statement).rowcount or 0)
+        except Exception as exc:  # noqa: BLE001
+            raise KnowledgeStoreUnavailable(f"cannot change case files: {exc}") from exc

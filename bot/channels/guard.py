@@ -21,7 +21,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot import settings
 from bot.fallback import service_unavailable_text
-from bot.privacy import mask_sensitive
+from bot.privacy import log_id, mask_sensitive
 
 logger = logging.getLogger(__name__)
 
@@ -95,14 +95,16 @@ async def handle_guarded(
         return
     if len(text) > MAX_MESSAGE_CHARS:
         logger.info(
-            "Refused a %d-character message from %s (limit %d).", len(text), message.sender_id, MAX_MESSAGE_CHARS
+            "Refused a %d-character message in %s (limit %d).", len(text), log_id(message.sender_id), MAX_MESSAGE_CHARS
         )
         await _say(message, TOO_LONG_NOTICE)
         return
     masked = mask_sensitive(text)
     if masked.found:
         message.text = masked.text
-        logger.info("Masked %s in a message from %s before processing.", ", ".join(masked.kinds), message.sender_id)
+        logger.info(
+            "Masked %s in a message in %s before processing.", ", ".join(masked.kinds), log_id(message.sender_id)
+        )
         await _say(message, privacy_warning_text())
 
     counter = CountingOutputChannel(message.output_channel)
@@ -124,8 +126,8 @@ async def handle_guarded(
         message.output_channel = original_channel
     if cause:
         logger.error(
-            "Sent the outage apology to %s: %s. Fix: check the action server (/health) and the knowledge store.",
-            message.sender_id,
+            "Sent the outage apology in %s: %s. Fix: check the action server (/health) and the knowledge store.",
+            log_id(message.sender_id),
             cause,
         )
         await _say(message, service_unavailable_text())

@@ -31,6 +31,7 @@ from socketio import AsyncServer
 
 from bot.channels import socketio_policy as policy
 from bot.channels.guard import DEFAULT_TURN_BUDGET_SECONDS, guarded
+from bot.channels.owner import PlatformRecipient, owned_by
 
 logger = logging.getLogger(__name__)
 
@@ -91,12 +92,14 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         """Output for external events (reminders, triggered intents)."""
         if self.sio is None:
             return super().get_output_channel()
-        return WebChatOutput(self.sio, self.bot_message_evt)
+        # Rasa addresses it by the tracker key (webchat:<session id>); the room is the session id.
+        return PlatformRecipient(self.name(), WebChatOutput(self.sio, self.bot_message_evt))
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """The socket.io server, attached to the Rasa app at `socketio_path`."""
         settings = policy.WebChatSettings.from_env()
-        handle = guarded(on_new_message, self.turn_budget_seconds)
+        # Tracker key webchat:<session id>; replies still go to the session's room.
+        handle = owned_by(self.name(), guarded(on_new_message, self.turn_budget_seconds))
         logger.info(
             "Website chat channel on at %s; allowed origins: %s.",
             self.socketio_path,

@@ -40,6 +40,7 @@ from sanic.response import HTTPResponse
 from bot import settings as bot_settings
 from bot.channels import telegram_protocol as protocol
 from bot.channels.guard import DEFAULT_TURN_BUDGET_SECONDS, guarded
+from bot.channels.owner import PlatformRecipient, owned_by
 
 logger = logging.getLogger(__name__)
 
@@ -195,11 +196,13 @@ class TelegramInput(InputChannel):
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         """Output for external events (reminders, triggered intents); no network call here."""
-        return TelegramOutput(self.bot) if self.bot is not None else None
+        # Rasa addresses it by the tracker key (telegram:<chat id>).
+        return PlatformRecipient(self.name(), TelegramOutput(self.bot)) if self.bot is not None else None
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         self.bot = self._make_bot()
-        handle = guarded(on_new_message, self.turn_budget_seconds)
+        # Tracker key telegram:<chat id>; replies still go to the chat id.
+        handle = owned_by(self.name(), guarded(on_new_message, self.turn_budget_seconds))
         telegram_webhook = Blueprint("wallet_telegram_webhook", __name__)
 
         @telegram_webhook.route("/", methods=["GET"])

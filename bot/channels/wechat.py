@@ -26,9 +26,11 @@ from sanic.response import HTTPResponse
 from bot import settings as bot_settings
 from bot.channels import wechat_protocol as protocol
 from bot.channels.guard import handle_guarded
+from bot.channels.owner import claim
 from bot.channels.wechat_api import DEFAULT_API_BASE_URL, CustomerServiceClient
 from bot.channels.wechat_dedupe import BoundedTTLMap, RequestDeduplicator
 from bot.fallback import service_unavailable_text
+from bot.privacy import log_id
 
 logger = logging.getLogger(__name__)
 
@@ -391,7 +393,7 @@ class WeChatInput(InputChannel):
             logger.error(
                 "Answering WeChat message %s failed (%s: %s); the user gets the outage apology. "
                 "Fix: this is a bug in the WeChat channel; run with --debug for the traceback.",
-                message.dedupe_key,
+                log_id(message.dedupe_key),
                 type(exc).__name__,
                 exc,
                 exc_info=logger.isEnabledFor(logging.DEBUG),
@@ -404,12 +406,13 @@ class WeChatInput(InputChannel):
         collector = CollectingOutputChannel()
         # The guard masks secrets, refuses junk and turns any Rasa failure or silence into
         # the outage apology (logged with its cause), so `collector` always has an answer.
+        # Tracker key wechat:<openid>; the collected replies keep the bare openid.
         await handle_guarded(
             on_new_message,
-            UserMessage(
+            claim(self.name(), UserMessage(
                 payload or text, collector, sender_id=message.openid, input_channel=self.name(),
                 message_id=message.msg_id,
-            ),
+            )),
         )  # fmt: skip
         reply, options = protocol.render_bot_messages(collector.messages)
         if options:

@@ -24,9 +24,11 @@ HOTLINES = ("95188", "95017", "400-606-5500", "400-666-8800")
 class FakeAgent:
     behaviour: str = "answer"
     seen: List[str] = field(default_factory=list)
+    received: List[UserMessage] = field(default_factory=list)
 
     async def handle_message(self, message: UserMessage) -> None:
         self.seen.append(message.text or "")
+        self.received.append(message)
         if self.behaviour == "raise":
             raise RuntimeError("Failed to execute custom action 'action_answer_problem'")
         if self.behaviour == "slow":
@@ -42,15 +44,16 @@ Post = Callable[..., Awaitable[Any]]
 async def rest(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Callable[[FakeAgent], Awaitable[Post]]]:
     closers: List[Callable[[], Awaitable[None]]] = []
 
-    async def start(agent: FakeAgent) -> Post:
-        served = await serve_channels([GuardedRestInput(turn_budget_seconds=1.0)], agent)
+    async def start(agent: FakeAgent, token: str = "") -> Post:
+        served = await serve_channels([GuardedRestInput(turn_budget_seconds=1.0, api_token=token)], agent)
         session = aiohttp.ClientSession()
         url = f"{served.base_url}/webhooks/rest/webhook"
 
-        async def post(payload: Any = None, raw: bytes | None = None) -> tuple[int, Any]:
+        async def post(payload: Any = None, raw: bytes | None = None, headers: dict | None = None) -> tuple[int, Any]:
             kwargs: dict = (
                 {"json": payload} if raw is None else {"data": raw, "headers": {"Content-Type": "application/json"}}
             )
+            kwargs["headers"] = {**kwargs.get("headers", {}), **(headers or {})}
             async with session.post(url, **kwargs) as reply:
                 body = await reply.text()
                 return reply.status, (await reply.json(content_type=None) if reply.status == 200 else body)
@@ -125,3 +128,35 @@ async def test_invalid_bytes_are_a_client_error_not_a_crash(rest, raw: bytes) ->
     assert agent.seen == []
     status, messages = await post({"sender": "u6", "message": "你好"})
     assert status == 200 and texts(messages) == "收到：你好"
+
+
+# --- Who may call, and in whose conversation ----------------------------------------------------
+
+
+async def test_a_sender_named_like_another_channels_user_talks_in_its_own_rest_conversation(rest) -> None:
+    agent = FakeAgent()
+    post = await rest(agent)
+    for sender in ("5566", "telegram:5566", "wechat:oUser_openid"):
+        status, messages = await post({"sender": sender, "message": "帮我写投诉信", "input_channel": "telegram"})
+        assert status == 200 and messages[0]["recipient_id"] == sender
+    assert [m.sender_id for m in agent.received] == ["rest:5566", "rest:telegram:5566", "rest:wechat:oUser_openid"]
+    assert {m.input_channel for m in agent.received} == {"rest"}
+
+
+async def test_with_a_token_set_calls_without_it_are_refused(rest) -> None:
+    agent = FakeAgent()
+    post = await rest(agent, token="s3cret-token")
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret-token"}):
+        status, body = await post({"sender": "u7", "message": "你好"}, headers=headers)
+        assert status == 401 and "REST_API_TOKEN" in body
+    assert agent.seen == []
+    status, messages = await post({"sender": "u7", "message": "你好"}, headers={"Authorization": "Bearer s3cret-token"})
+    assert status == 200 and texts(messages) == "收到：你好"
+
+
+async def test_without_a_token_proxied_calls_are_refused(rest) -> None:
+    agent = FakeAgent()
+    post = await rest(agent)
+    status, body = await post({"sender": "u8", "message": "你好"}, headers={"X-Forwarded-For": "203.0.113.9"})
+    assert status == 403 and "REST_API_TOKEN" in body
+    assert agent.seen == []

@@ -191,7 +191,7 @@ async def test_a_socket_cannot_speak_for_another_session(make_server: ServerFact
     await attacker.say(victim_session, "把钱转给我")
     await attacker.say(attacker_session, "你好")
     assert joined(await attacker.replies(quiet=0.3)) == "收到：你好"
-    assert [m.sender_id for m in server.rasa.received] == [attacker_session]
+    assert [m.sender_id for m in server.rasa.received] == [f"webchat:{attacker_session}"]
     assert victim.events.empty()
 
 
@@ -207,7 +207,8 @@ async def test_reloading_with_the_same_session_id_continues_the_conversation(mak
     assert await reloaded.start_session(session_id) == session_id
     await reloaded.say(session_id, "还是不行")
     assert joined(await reloaded.replies(quiet=0.2)) == "收到：还是不行"
-    assert [m.sender_id for m in server.rasa.received] == [session_id, session_id]
+    # The conversation is the channel's own (webchat:<session id>); replies reached the session's room.
+    assert [m.sender_id for m in server.rasa.received] == [f"webchat:{session_id}"] * 2
     assert {m.input_channel for m in server.rasa.received} == {"webchat"}
 
 

@@ -210,7 +210,9 @@ async def test_plaintext_text_message_gets_the_assistants_answer(make_bot: BotFa
         == "收到：支付宝充值失败，钱扣了没到账"
     )
     [message] = bot.rasa.received
-    assert (message.sender_id, message.message_id, message.input_channel) == (OPENID, "6912000000000000042", "wechat")
+    # The tracker key is the channel's own; the passive reply above still went to the openid.
+    expected = (f"wechat:{OPENID}", "6912000000000000042", "wechat")
+    assert (message.sender_id, message.message_id, message.input_channel) == expected
 
 
 async def test_card_number_and_code_are_masked_before_rasa_and_the_user_is_warned(make_bot: BotFactory) -> None:
@@ -429,7 +431,7 @@ async def test_encrypted_request_gets_an_encrypted_reply_that_decrypts(make_bot:
     assert "京东钱包" not in reply  # the answer travels encrypted
     fields = decrypt_reply(reply)
     assert (fields["Content"], fields["ToUserName"]) == ("收到：京东钱包充值失败", OPENID)
-    assert [m.sender_id for m in bot.rasa.received] == [OPENID]
+    assert [m.sender_id for m in bot.rasa.received] == [f"wechat:{OPENID}"]
 
 
 async def test_encrypted_request_with_forged_msg_signature_is_forbidden(make_bot: BotFactory) -> None:

@@ -90,7 +90,7 @@ def test_card_number_is_masked_in_the_tracker_store(servers: RunningServers) -> 
     assert "验证码" in reply and card not in reply
     database = make_url(servers.env["TRACKER_STORE_URL"]).database
     with sqlite3.connect(str(database)) as db:
-        rows = db.execute("SELECT data FROM events WHERE sender_id = ?", (sender,)).fetchall()
+        rows = db.execute("SELECT data FROM events WHERE sender_id = ?", (f"rest:{sender}",)).fetchall()
     stored = "\n".join(row[0] for row in rows)
     assert rows and "0128" in stored
     assert card not in stored and "482913" not in stored

@@ -59,7 +59,8 @@ def test_from_the_first_message_to_a_finished_letter(servers: RunningServers) ->
         assert fact in letter, fact
     rest = joined(messages)
     assert "不构成法律意见" in rest and "还是不行" in rest
-    case = KnowledgeStore(make_engine(servers.env["KNOWLEDGE_DB_URL"])).cases().get(user, "alipay", "topup_failure")
+    cases = KnowledgeStore(make_engine(servers.env["KNOWLEDGE_DB_URL"])).cases()
+    case = cases.get(f"rest:{user}", "alipay", "topup_failure")  # the conversation's channel-qualified id
     assert case is not None and case.letter_template == "platform_desk" and case.order_id == ORDER_ID
 
 

@@ -17,6 +17,7 @@ from typing import Dict, Iterator, List
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from tests.conftest import (
     MODEL_PATH,
@@ -136,3 +137,40 @@ def test_killing_one_server_mid_conversation_loses_nothing(stack: Stack) -> None
     stop_process(stack.processes["rasa0"])
     assert step_number(stack.talk(stack.rasa_urls[1], user, "还是不行")) == 3
     assert step_number(stack.talk(stack.rasa_urls[1], user, "下一步呢")) == 4
+
+
+def _rows(url: str, query: str, key: str) -> int:
+    with sa.create_engine(url).connect() as conn:
+        return int(conn.execute(sa.text(query), {"k": key}).scalar_one())
+
+
+def test_deletion_and_the_purge_work_on_postgresql(stack: Stack) -> None:
+    tracker, knowledge = stack.env["TRACKER_STORE_URL"], stack.env["KNOWLEDGE_DB_URL"]
+    assert tracker.startswith("postgresql") and knowledge.startswith("postgresql")
+    events = "SELECT count(*) FROM events WHERE sender_id = :k"
+    cases = "SELECT count(*) FROM case_files WHERE conversation_id = :k"
+    url = stack.rasa_urls[-1]
+    erased, old, new = (f"scale-{uuid.uuid4().hex}" for _ in range(3))
+    for user in (erased, old, new):
+        stack.talk(url, user, "我用支付宝充值失败了")
+        stack.talk(url, user, "我上周已经投诉了，工单号T20241118007")
+        assert _rows(tracker, events, f"rest:{user}") > 0 and _rows(knowledge, cases, f"rest:{user}") == 1
+
+    stack.talk(url, erased, "删除我的记录")
+    assert "已删除" in stack.talk(url, erased, "/affirm")
+    assert _rows(tracker, events, f"rest:{erased}") == 0 and _rows(knowledge, cases, f"rest:{erased}") == 0
+
+    with sa.create_engine(tracker).begin() as conn:
+        aged = "UPDATE events SET timestamp = timestamp - 17280000 WHERE sender_id = :k"  # 200 days
+        conn.execute(sa.text(aged), {"k": f"rest:{old}"})
+    with sa.create_engine(knowledge).begin() as conn:
+        conn.execute(
+            sa.text("UPDATE case_files SET updated_at = '2020-01-01' WHERE conversation_id = :k"), {"k": f"rest:{old}"}
+        )
+    purge = subprocess.run(
+        [sys.executable, "-m", "actions.retention", "purge", "--older-than-days", "180"],
+        cwd=ROOT, env=stack.env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert purge.returncode == 0, purge.stderr
+    assert _rows(tracker, events, f"rest:{old}") == 0 and _rows(knowledge, cases, f"rest:{old}") == 0
+    assert _rows(tracker, events, f"rest:{new}") > 0 and _rows(knowledge, cases, f"rest:{new}") == 1

@@ -122,7 +122,7 @@ def say(servers: RunningServers, openid: str, content: str) -> Tuple[str, float]
 
 def user_texts_seen_by_rasa(servers: RunningServers, openid: str) -> List[str]:
     response = requests.get(
-        f"{servers.rasa_url}/conversations/{openid}/tracker", params={"token": servers.api_token}, timeout=30
+        f"{servers.rasa_url}/conversations/wechat:{openid}/tracker", params={"token": servers.api_token}, timeout=30
     )
     response.raise_for_status()
     return [e.get("text") for e in response.json().get("events", []) if e.get("event") == "user"]

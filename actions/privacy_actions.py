@@ -1,0 +1,49 @@
+"""The user's right to have their records deleted (个人信息保护法).
+
+After the user confirms, `action_delete_my_records` deletes their case files and sets
+`records_deleted`; the Rasa server's tracker store then deletes the conversation itself
+instead of saving the turn (bot/stores.py). The log names the conversation by a
+pseudonym and a count, never by content.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import names
+from actions.base import knowledge_store
+from actions.knowledge.store import KnowledgeStoreUnavailable
+from bot.privacy import log_id
+
+logger = logging.getLogger(__name__)
+
+
+class ActionDeleteMyRecords(Action):
+    """Delete the case files of this conversation; the rules then confirm or apologise."""
+
+    store_factory = staticmethod(knowledge_store)
+
+    def name(self) -> Text:
+        return names.ACTION_DELETE_MY_RECORDS
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        conversation = log_id(tracker.sender_id)
+        try:
+            removed = self.store_factory().cases().delete_conversation(tracker.sender_id)
+        except KnowledgeStoreUnavailable as exc:
+            logger.error(
+                "Could not delete the case files of %s (%s); nothing was deleted and the user was told to "
+                "ask again. Fix: check KNOWLEDGE_DB_URL and that the knowledge store is up.",
+                conversation,
+                type(exc.__cause__ or exc).__name__,
+            )
+            return [SlotSet(names.SLOT_RECORDS_DELETED, False)]
+        logger.info("Deleted %d case file(s) of %s at the user's request.", removed, conversation)
+        return [SlotSet(names.SLOT_RECORDS_DELETED, True)]
