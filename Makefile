@@ -34,7 +34,7 @@ scale: train
 	@scripts/scale.sh
 
 lint: bootstrap
-	@source scripts/env.sh && ruff check bot actions tests web && mypy bot actions web/serve.py
+	@source scripts/env.sh && ruff check assistant_core bot actions tests web bench && mypy assistant_core bot actions web/serve.py
 
 validate: bootstrap
 	@source scripts/env.sh && rasa data validate --domain domain.yml --data data --config config.yml --fail-on-warnings

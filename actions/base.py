@@ -14,18 +14,24 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import names
-from actions.knowledge.seed import SeedError, load_seed
+from actions.case_store import CaseStore
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable, make_engine
-from actions.replies import hotline_lines
-from actions.settings import ActionSettings
+from assistant_core.apology import service_unavailable_text
+from assistant_core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
 @functools.lru_cache(maxsize=1)
+def case_store() -> CaseStore:
+    """The process-wide store of users' case files (CASES_DB_URL), created on first use."""
+    return CaseStore(make_engine(Settings.from_env().cases_db_url))
+
+
+@functools.lru_cache(maxsize=1)
 def knowledge_store() -> KnowledgeStore:
     """The process-wide store, created on first use (one engine, pooled connections)."""
-    return KnowledgeStore(make_engine(ActionSettings.from_env().knowledge_db_url))
+    return KnowledgeStore(make_engine(Settings.from_env().knowledge_db_url))
 
 
 STORE_THREADS = 5
@@ -45,14 +51,6 @@ async def off_the_loop(function: Callable[..., T], *args: Any) -> T:
     return await asyncio.get_running_loop().run_in_executor(store_executor(), functools.partial(function, *args))
 
 
-@functools.lru_cache(maxsize=1)
-def outage_reply() -> str:
-    """Apology with every hotline, read from the seed file when the database is down."""
-    seed = load_seed(ActionSettings.from_env().knowledge_seed_path)
-    notice = next(n.text for n in seed.notices if n.key == names.NOTICE_SERVICE_UNAVAILABLE)
-    return notice + "\n" + hotline_lines(seed.platforms)
-
-
 _CODE_WORDS = re.compile(r"验证码|校验码|动态码|短信码|付款码|密码")
 
 
@@ -65,6 +63,7 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
     """An action answering from the knowledge store, with a calm answer if it is down."""
 
     store_factory = staticmethod(knowledge_store)
+    cases_factory = staticmethod(case_store)
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -89,11 +88,7 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
                 self.name(),
                 exc,
             )
-            try:
-                dispatcher.utter_message(text=outage_reply())
-            except (SeedError, StopIteration) as seed_exc:
-                logger.error("Outage reply unavailable too: %s", seed_exc)
-                dispatcher.utter_message(text="抱歉，助手暂时出了点问题，请稍后再试。")
+            dispatcher.utter_message(text=service_unavailable_text(Settings.from_env().knowledge_seed_path))
             return []
 
     @abstractmethod

@@ -12,14 +12,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import case_file, case_replies, escalation, names, replies
 from actions.base import KnowledgeAction
-from actions.knowledge.records import STEP_OUTCOME_UNRESOLVED, STEP_OUTCOME_WAITING, StepTried
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
+from assistant_core.clock import utc_now
+from assistant_core.records import STEP_OUTCOME_UNRESOLVED, STEP_OUTCOME_WAITING, StepTried
 
 
 class ActionRecordEarlierComplaint(KnowledgeAction):
     """Record the step taken (when, ticket) and give the next one once its suggested wait has passed."""
 
-    clock: Callable[[], dt.datetime] = staticmethod(case_file.utc_now)
+    clock: Callable[[], dt.datetime] = staticmethod(utc_now)
 
     def name(self) -> Text:
         return names.ACTION_RECORD_EARLIER_COMPLAINT
@@ -72,7 +73,7 @@ class ActionRecordEarlierComplaint(KnowledgeAction):
             steps_given=tuple(m[len(case.case_key) :] for m in markers if m.startswith(case.case_key)),
             steps_tried=case_file.tried_from_slot(steps_tried, case.case_key),
         )
-        cases = store.cases()
+        cases = self.cases_factory()
         reached = case_file.step_reached(ladder, updated)
         previous = cases.get(case.conversation_id, case_file.to_record(updated, reached).wallet, case.problem)
         cases.save(case_file.to_record(updated, reached, previous))

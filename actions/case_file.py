@@ -21,32 +21,15 @@ from rasa_sdk import Tracker
 
 from actions import escalation, names
 from actions.base import reported_problem
-from actions.knowledge.cases import UNKNOWN_WALLET
-from actions.knowledge.records import (
-    STEP_OUTCOME_UNRESOLVED,
+from actions.case_store import UNKNOWN_WALLET
+from assistant_core.clock import local_zone, utc_now
+from assistant_core.records import (
     CaseRecord,
     EscalationStep,
     LetterTemplate,
     Platform,
     StepTried,
 )
-
-LOCAL_TIMEZONE = "Asia/Shanghai"
-"""The users' time zone: the letter's date and the come-back dates are local dates."""
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def local_zone() -> dt.tzinfo:
-    """China Standard Time (from the zone database when there is one)."""
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo(LOCAL_TIMEZONE)
-    except (ImportError, KeyError, ValueError):
-        return dt.timezone(dt.timedelta(hours=8), "CST")
 
 
 def message_date(tracker: Tracker, clock: Callable[[], dt.datetime] = utc_now) -> dt.date:
@@ -97,17 +80,11 @@ def _texts(value: Any) -> tuple[str, ...]:
 
 def tried_from_slot(value: Any, case_key: str) -> tuple[StepTried, ...]:
     """The steps taken in this case, from the `case_steps_tried` slot."""
-    steps = []
-    for item in value or ():
-        if not isinstance(item, dict) or item.get("case") != case_key or not item.get("step"):
-            continue
-        try:
-            on = dt.date.fromisoformat(item["on"]) if item.get("on") else None
-        except ValueError:
-            on = None
-        outcome = str(item.get("outcome") or STEP_OUTCOME_UNRESOLVED)
-        steps.append(StepTried(str(item["step"]), on, _text(item.get("ticket")), outcome))
-    return tuple(steps)
+    return tuple(
+        StepTried.from_json(item)
+        for item in value or ()
+        if isinstance(item, dict) and item.get("case") == case_key and item.get("step")
+    )
 
 
 def remember_tried(value: Any, case_key: str, tried: StepTried) -> List[dict]:
@@ -117,14 +94,7 @@ def remember_tried(value: Any, case_key: str, tried: StepTried) -> List[dict]:
         for item in (value or ())
         if isinstance(item, dict) and not (item.get("case") == case_key and item.get("step") == tried.step_key)
     ]
-    entry = {
-        "case": case_key,
-        "step": tried.step_key,
-        "on": tried.on.isoformat() if tried.on else None,
-        "ticket": tried.ticket_id,
-        "outcome": tried.outcome,
-    }
-    return [*kept, entry]
+    return [*kept, {"case": case_key, **tried.to_json()}]
 
 
 def report_text(tracker: Tracker, problem: Optional[str]) -> Optional[str]:

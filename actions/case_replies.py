@@ -9,8 +9,8 @@ import datetime as dt
 from typing import Optional
 
 from actions.case_file import WaitStatus
-from actions.knowledge.records import EscalationStep, Platform
 from actions.letters import Letter, format_date
+from assistant_core.records import EscalationStep, Platform
 
 WEEKDAYS = "一二三四五六日"
 NEXT_STEP_PROMPT = "回复「还是不行」，我告诉你下一步。"

@@ -15,9 +15,10 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from actions.knowledge.records import CaseCount
-from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable, make_engine
-from actions.settings import PROJECT_ROOT, ActionSettings
+from actions.case_store import CaseStore
+from actions.knowledge.store import KnowledgeStoreUnavailable, make_engine
+from assistant_core.records import CaseCount
+from assistant_core.settings import PROJECT_ROOT, Settings
 
 DEFAULT_OUT = PROJECT_ROOT / "var" / "stats"
 CSV_NAME = "case-stats.csv"
@@ -65,9 +66,9 @@ def write_chart(counts: Sequence[CaseCount], path: Path) -> None:
     plt.close(figure)
 
 
-def export(store: KnowledgeStore, out_dir: Path) -> tuple[Path, Path, int]:
+def export(cases: CaseStore, out_dir: Path) -> tuple[Path, Path, int]:
     """Write the CSV and the chart; return their paths and the number of cases."""
-    counts = store.cases().counts()
+    counts = cases.counts()
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, png_path = out_dir / CSV_NAME, out_dir / PNG_NAME
     write_csv(counts, csv_path)
@@ -80,11 +81,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m actions.case_stats", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: var/stats, git-ignored)")
     args = parser.parse_args(argv)
-    engine = make_engine(ActionSettings.from_env().knowledge_db_url)
+    engine = make_engine(Settings.from_env().cases_db_url)
     try:
-        csv_path, png_path, total = export(KnowledgeStore(engine), args.out)
+        csv_path, png_path, total = export(CaseStore(engine), args.out)
     except KnowledgeStoreUnavailable as exc:
-        print(f"Export failed: {exc}. Check KNOWLEDGE_DB_URL.", file=sys.stderr)
+        print(f"Export failed: {exc}. Check CASES_DB_URL.", file=sys.stderr)
         return 1
     print(f"{total} cases → {csv_path} and {png_path}")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional, Sequence
 
-from actions.knowledge.records import EscalationStep
+from assistant_core.records import EscalationStep
 
 
 def case_prefix(wallet: Optional[str], problem: str) -> str:

@@ -13,9 +13,10 @@ from rasa_sdk.types import DomainDict
 
 from actions import case_file, case_replies, letters, names
 from actions.base import KnowledgeAction, latest_intent, reported_problem
-from actions.knowledge.seed import DEMAND_KEYS
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
 from actions.wallet_form import ValidateWalletForm
+from assistant_core.clock import utc_now
+from assistant_core.seed import DEMAND_KEYS
 
 # "不记得了" / "跳过" when asked for an essential: the letter says （待补充） there instead.
 _SKIP = re.compile(r"不知道|不记得|记不清|忘了|不清楚|不确定|跳过|略过|没有|算了")
@@ -123,7 +124,7 @@ class ValidateComplaintLetterForm(FormValidationAction):
 class ActionWriteComplaintLetter(KnowledgeAction):
     """Write the complaint letter for the step reached, send it, and store the case file."""
 
-    clock: Callable[[], dt.datetime] = staticmethod(case_file.utc_now)
+    clock: Callable[[], dt.datetime] = staticmethod(utc_now)
 
     def name(self) -> Text:
         return names.ACTION_WRITE_COMPLAINT_LETTER
@@ -165,7 +166,7 @@ class ActionWriteComplaintLetter(KnowledgeAction):
         if reached.suggested_wait_days:
             dispatcher.utter_message(text=case_replies.come_back(reached.suggested_wait_days, today))
         dispatcher.utter_message(text=case_replies.disclaimer(store.notice(names.NOTICE_LEGAL_DISCLAIMER)))
-        cases = store.cases()
+        cases = self.cases_factory()
         previous = cases.get(case.conversation_id, case_file.to_record(case, reached).wallet, case.problem)
         cases.save(case_file.to_record(case, reached, previous, template))
         return []

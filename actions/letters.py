@@ -10,15 +10,15 @@ channel splits texts on blank lines; the WeChat channel splits long texts itself
 from __future__ import annotations
 
 import datetime as dt
-import re
 import string
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Iterable, Mapping, Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 from actions import names
 from actions.case_file import CaseFile
-from actions.knowledge.records import (
+from assistant_core.masking import mask_personal_numbers
+from assistant_core.records import (
     STEP_OUTCOME_WAITING,
     Category,
     EscalationStep,
@@ -29,6 +29,7 @@ from actions.knowledge.records import (
     Product,
     StepTried,
 )
+from assistant_core.text import numbered
 
 MISSING = "（待补充）"
 """Shown for an essential the user did not give; they fill it in before sending."""
@@ -36,11 +37,6 @@ NO_DEMAND = "（请写明你的诉求，例如退款）"
 CURRENCY_NAMES = {"CNY": "元", "USD": "美元", "HKD": "港币"}
 OUTCOMES = {STEP_OUTCOME_WAITING: "正在等待答复"}
 DEFAULT_OUTCOME = "没有解决"
-
-# Resident ID (17 digits + digit/X) and bank cards (13-19 digits, maybe grouped by spaces or dashes).
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
-_CARD_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){12,18}(?![0-9A-Za-z])")
-
 
 @dataclass(frozen=True)
 class Letter:
@@ -52,24 +48,6 @@ class Letter:
     body: str
     template_key: str
     template_version: int
-
-
-def _mask(number: str) -> str:
-    """Keep the first and last four digits: 6222********0123."""
-    digits = [i for i, c in enumerate(number) if c.isdigit() or c in "Xx"]
-    hidden = set(digits[4:-4])
-    return "".join("*" if i in hidden else c for i, c in enumerate(number))
-
-
-def mask_personal_numbers(text: str, keep: Iterable[str] = ()) -> str:
-    """Mask ID and bank-card numbers; numbers in `keep` (the order and ticket numbers) stay."""
-    kept = {k.replace(" ", "").replace("-", "") for k in keep if k}
-
-    def mask(match: "re.Match[str]") -> str:
-        number = match.group(0)
-        return number if number.replace(" ", "").replace("-", "") in kept else _mask(number)
-
-    return _CARD_NUMBER.sub(mask, _ID_NUMBER.sub(mask, text))
 
 
 def format_date(day: dt.date) -> str:
@@ -106,9 +84,9 @@ def format_amount(value: Optional[str]) -> Optional[str]:
     return f"{amount:,.2f}{CURRENCY_NAMES.get(currency or 'CNY', currency)}"
 
 
-def numbered(items: Sequence[str]) -> Optional[str]:
+def numbered_or_none(items: Sequence[str]) -> Optional[str]:
     """'1. …' lines, or None for no items (the paragraph is dropped)."""
-    return "\n".join(f"{i}. {item}" for i, item in enumerate(items, start=1)) if items else None
+    return numbered(items) or None
 
 
 def step_line(tried: StepTried, step: EscalationStep, platform: Optional[Platform]) -> str:
@@ -166,10 +144,12 @@ def render_letter(
         "amount": format_amount(case.amount) or MISSING,
         "order_id": case.order_id,
         "account": f"「{case.account}」" if case.account else None,
-        "steps_tried": numbered([step_line(s, by_key[s.step_key], platform) for s in steps if s.step_key in by_key]),
+        "steps_tried": numbered_or_none(
+            [step_line(s, by_key[s.step_key], platform) for s in steps if s.step_key in by_key]
+        ),
         "tickets": "、".join(case.all_ticket_ids) or None,
-        "demands": numbered([kit.demands[d] for d in case.demands if d in kit.demands]) or NO_DEMAND,
-        "attachments": numbered([item.text for item in evidence]),
+        "demands": numbered_or_none([kit.demands[d] for d in case.demands if d in kit.demands]) or NO_DEMAND,
+        "attachments": numbered_or_none([item.text for item in evidence]),
         "today": format_date(today),
     }
     values["respondent"] = operator

@@ -16,9 +16,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import names
-from actions.base import knowledge_store
+from actions.base import case_store, off_the_loop
 from actions.knowledge.store import KnowledgeStoreUnavailable
-from bot.privacy import log_id
+from assistant_core.masking import log_id
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 class ActionDeleteMyRecords(Action):
     """Delete the case files of this conversation; the rules then confirm or apologise."""
 
-    store_factory = staticmethod(knowledge_store)
+    cases_factory = staticmethod(case_store)
 
     def name(self) -> Text:
         return names.ACTION_DELETE_MY_RECORDS
@@ -36,11 +36,11 @@ class ActionDeleteMyRecords(Action):
     ) -> List[Dict[Text, Any]]:
         conversation = log_id(tracker.sender_id)
         try:
-            removed = self.store_factory().cases().delete_conversation(tracker.sender_id)
+            removed = await off_the_loop(self.cases_factory().delete_conversation, tracker.sender_id)
         except KnowledgeStoreUnavailable as exc:
             logger.error(
                 "Could not delete the case files of %s (%s); nothing was deleted and the user was told to "
-                "ask again. Fix: check KNOWLEDGE_DB_URL and that the knowledge store is up.",
+                "ask again. Fix: check CASES_DB_URL and that its database is up.",
                 conversation,
                 type(exc.__cause__ or exc).__name__,
             )

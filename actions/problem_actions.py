@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import escalation, names, replies
 from actions.base import KnowledgeAction, latest_intent, reported_problem
-from actions.knowledge.records import Platform
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
+from assistant_core.records import Platform
 
 
 def _utter_step_or_summary(

@@ -5,16 +5,12 @@ Pure functions: the facts come in as records, the wording here carries none.
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Sequence
+from typing import Optional, Sequence
 
-from actions.knowledge.records import Category, EscalationStep, EvidenceItem, Platform
+from assistant_core.records import Category, EscalationStep, EvidenceItem, Platform
+from assistant_core.text import numbered
 
 NEXT_STEP_HINT = "还没解决？回复「还是不行」，我告诉你下一步。"
-
-
-def numbered(items: Iterable[str]) -> str:
-    """'1. …' lines, one per item."""
-    return "\n".join(f"{index}. {item}" for index, item in enumerate(items, start=1))
 
 
 def platform_contact(platform: Platform) -> str:

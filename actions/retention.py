@@ -6,7 +6,7 @@
 A conversation is old when its latest event is; it then goes whole (every session).
 A case file is old when it was last updated before the cutoff. N defaults to
 RETENTION_DAYS (180). The databases are TRACKER_STORE_URL (Rasa's `events` table) and
-KNOWLEDGE_DB_URL (`case_files`), read like everywhere else: the real environment first,
+CASES_DB_URL (`case_files`), read like everywhere else: the real environment first,
 then `.env`. Portable SQL: SQLite and PostgreSQL. Schedule it daily (README, "Retention").
 """
 
@@ -15,22 +15,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional, Sequence
 
-from dotenv import dotenv_values
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, delete, func, inspect, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Select
 
-from actions.knowledge.cases import CaseStore
+from actions.case_store import CaseStore
 from actions.knowledge.store import make_engine
-from actions.settings import PROJECT_ROOT, ActionSettings
-
-DEFAULT_RETENTION_DAYS = 180
-DEFAULT_TRACKER_STORE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
+from assistant_core.settings import Settings
 
 # The two columns of Rasa's SQLTrackerStore table the purge needs (Rasa creates the table).
 _events = Table(
@@ -45,28 +40,6 @@ _events = Table(
 
 # Channels whose conversations are keyed `<channel>:<id>` (bot/channels/owner.py).
 QUALIFIED_CHANNELS = ("rest", "telegram", "wechat", "webchat")
-
-
-@dataclass(frozen=True)
-class RetentionSettings:
-    """Where the records are and how long they are kept."""
-
-    tracker_store_url: str
-    knowledge_db_url: str
-    retention_days: int
-
-    @classmethod
-    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> RetentionSettings:
-        """Real environment first, then `.env`, then the defaults; refuses a non-positive age."""
-        values = {**dotenv_values(PROJECT_ROOT / ".env"), **(environ if environ is not None else os.environ)}
-        days_text = (values.get("RETENTION_DAYS") or "").strip() or str(DEFAULT_RETENTION_DAYS)
-        if not days_text.isdigit() or int(days_text) < 1:
-            raise ValueError(f"RETENTION_DAYS must be a whole number of days, at least 1; got {days_text!r}.")
-        return cls(
-            tracker_store_url=(values.get("TRACKER_STORE_URL") or "").strip() or DEFAULT_TRACKER_STORE_URL,
-            knowledge_db_url=ActionSettings.from_env(environ).knowledge_db_url,
-            retention_days=int(days_text),
-        )
 
 
 @dataclass(frozen=True)
@@ -104,11 +77,11 @@ def purge_conversations(engine: Engine, cutoff: dt.datetime, dry_run: bool = Fal
     return conversations, rows
 
 
-def purge(settings: RetentionSettings, days: int, now: dt.datetime, dry_run: bool = False) -> PurgeResult:
+def purge(settings: Settings, days: int, now: dt.datetime, dry_run: bool = False) -> PurgeResult:
     """Delete conversations and case files older than `days` before `now`."""
     cutoff = now - dt.timedelta(days=days)
     conversations, rows = purge_conversations(make_engine(settings.tracker_store_url), cutoff, dry_run)
-    cases = CaseStore(make_engine(settings.knowledge_db_url))
+    cases = CaseStore(make_engine(settings.cases_db_url))
     removed_cases = cases.count_older_than(cutoff) if dry_run else cases.delete_older_than(cutoff)
     return PurgeResult(conversations, rows, removed_cases)
 
@@ -121,7 +94,7 @@ def _channel_of(conn: Any, sender_id: str) -> Optional[str]:
     return channel if channel in QUALIFIED_CHANNELS else None
 
 
-def qualify_old_ids(settings: RetentionSettings) -> tuple[int, int]:
+def qualify_old_ids(settings: Settings) -> tuple[int, int]:
     """Rename conversations stored before ids were qualified: (renamed, left as they are).
 
     Idempotent. A conversation whose channel is unknown (no user message, or another channel
@@ -130,7 +103,7 @@ def qualify_old_ids(settings: RetentionSettings) -> tuple[int, int]:
     engine = make_engine(settings.tracker_store_url)
     if not inspect(engine).has_table(_events.name):
         return 0, 0
-    cases = CaseStore(make_engine(settings.knowledge_db_url))
+    cases = CaseStore(make_engine(settings.cases_db_url))
     renamed = left = 0
     with engine.begin() as conn:
         senders = list(conn.execute(select(_events.c.sender_id).distinct()).scalars())
@@ -158,7 +131,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     commands.add_parser("qualify-ids", help="rename conversations stored before ids were qualified by channel")
     args = parser.parse_args(argv)
     try:
-        settings = RetentionSettings.from_env()
+        settings = Settings.from_env()
     except ValueError as exc:
         print(f"Purge refused: {exc}", file=sys.stderr)
         return 2

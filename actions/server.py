@@ -21,7 +21,7 @@ from sanic.response import HTTPResponse
 
 from actions.base import knowledge_store
 from actions.knowledge.store import KnowledgeStoreUnavailable
-from actions.settings import ActionSettings
+from assistant_core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def knowledge_health() -> tuple[dict, int]:
     Facts past their re-check age keep the status 200 (the answers still work) but are counted,
     so an operator's monitoring sees when the hotlines need checking again.
     """
-    max_age = ActionSettings.from_env().fact_max_age_days
+    max_age = Settings.from_env().fact_max_age_days
     try:
         info = knowledge_store().seed_info()
         platforms = len(knowledge_store().platforms())

@@ -202,8 +202,8 @@ def our_env(run: BenchRun, tmp: Path, workdir: Path, actions_port: int) -> Dict[
 
 
 def seed_knowledge_store(url: str) -> None:
-    from actions.knowledge.seed import load_seed
     from actions.knowledge.store import import_seed, make_engine, seed_fingerprint
+    from assistant_core.seed import load_seed
 
     import_seed(make_engine(url), load_seed(SEED_PATH), seed_fingerprint(SEED_PATH))
 

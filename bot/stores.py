@@ -24,7 +24,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine.url import make_url
 
-from bot.privacy import log_id
+from assistant_core.masking import log_id
 
 logger = logging.getLogger(__name__)
 

@@ -38,9 +38,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import settings  # noqa: E402  (needs ROOT on sys.path)
+from assistant_core import settings  # noqa: E402  (needs ROOT on sys.path)
 from bot.channels import wechat_protocol as protocol  # noqa: E402
-from bot.fallback import service_unavailable_text  # noqa: E402
+from assistant_core.apology import service_unavailable_text  # noqa: E402
 
 WEBHOOK_PATH = "/webhooks/wechat/webhook"
 DEFAULT_API_PORT = 5088

@@ -20,8 +20,11 @@ import yaml
 from rasa_sdk import Tracker
 
 from actions import base
-from actions.knowledge.seed import load_seed
+from actions.case_store import CaseStore
 from actions.knowledge.store import KnowledgeStore, import_seed, make_engine, seed_fingerprint
+from assistant_core.apology import service_unavailable_text
+from assistant_core.seed import load_seed
+from assistant_core.settings import cases_url_beside
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PATH = ROOT / "knowledge" / "seed.yml"
@@ -67,15 +70,24 @@ def store(seeded_db_url: str) -> KnowledgeStore:
 
 
 @pytest.fixture
+def case_files(action_env: str) -> CaseStore:
+    """The case files the actions write in `action_env` (their own database beside the knowledge one)."""
+    return CaseStore(make_engine(cases_url_beside(action_env)))
+
+
+@pytest.fixture
 def action_env(seeded_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Point the action server's store at the seeded test database."""
     monkeypatch.setenv("KNOWLEDGE_DB_URL", seeded_db_url)
+    monkeypatch.setenv("CASES_DB_URL", cases_url_beside(seeded_db_url))
     monkeypatch.setenv("KNOWLEDGE_SEED_PATH", str(SEED_PATH))
     base.knowledge_store.cache_clear()
-    base.outage_reply.cache_clear()
+    base.case_store.cache_clear()
+    service_unavailable_text.cache_clear()
     yield seeded_db_url
     base.knowledge_store.cache_clear()
-    base.outage_reply.cache_clear()
+    base.case_store.cache_clear()
+    service_unavailable_text.cache_clear()
 
 
 def user_event(intent: str, text: str = "", entities: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
@@ -223,6 +235,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServers
         **wechat_test_env(),
         **web_and_telegram_test_env(),
         "KNOWLEDGE_DB_URL": knowledge_url,
+        "CASES_DB_URL": cases_url_beside(knowledge_url),
         "KNOWLEDGE_SEED_PATH": str(SEED_PATH),
         "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
         "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",

@@ -15,8 +15,6 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from actions.knowledge.fact_report import render_report
-from actions.knowledge.seed import SeedError, load_seed
 from actions.knowledge.seed_export import dump_seed
 from actions.knowledge.store import (
     KnowledgeStore,
@@ -25,7 +23,9 @@ from actions.knowledge.store import (
     make_engine,
     seed_fingerprint,
 )
-from actions.settings import ActionSettings
+from assistant_core.fact_report import render_report
+from assistant_core.seed import SeedError, load_seed
+from assistant_core.settings import Settings
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -45,7 +45,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     docs.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date.today(), help="count ages to this day")
     args = parser.parse_args(argv)
 
-    settings = ActionSettings.from_env()
+    settings = Settings.from_env()
     if args.command == "docs":
         try:
             report = render_report(

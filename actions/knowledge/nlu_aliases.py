@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from actions.knowledge.records import Platform, Product
-from actions.knowledge.seed import load_seed
-from actions.settings import PROJECT_ROOT, ActionSettings
+from assistant_core.records import Platform, Product
+from assistant_core.seed import load_seed
+from assistant_core.settings import PROJECT_ROOT, Settings
 
 WALLET_NLU_PATH = PROJECT_ROOT / "data" / "nlu" / "wallets.yml"
 WALLET_TERMS_PATH = PROJECT_ROOT / "bot" / "nlu" / "jieba" / "wallet_terms.txt"
@@ -70,5 +70,5 @@ def write_alias_files(seed_path: Path) -> None:
 
 
 if __name__ == "__main__":
-    write_alias_files(ActionSettings.from_env().knowledge_seed_path)
+    write_alias_files(Settings.from_env().knowledge_seed_path)
     print(f"Wrote {WALLET_NLU_PATH.relative_to(PROJECT_ROOT)} and {WALLET_TERMS_PATH.relative_to(PROJECT_ROOT)}")

@@ -7,7 +7,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     MetaData,
@@ -183,31 +182,6 @@ letter_phrases = Table(
     *_provenance(),
 )
 
-# --- Case files: written by the actions, never cleared by a seed import ----------------------
-
-case_files = Table(
-    "case_files",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("conversation_id", String(255), nullable=False),
-    Column("wallet", String(32), nullable=False),  # platform key, or 'any' when not known
-    Column("problem", String(32), nullable=False),
-    Column("step_reached", String(32), nullable=True),
-    Column("step_position", Integer, nullable=True),
-    Column("amount", String(32), nullable=True),  # '1200.00 CNY'
-    Column("incident_time", String(32), nullable=True),  # '2026-11-24' or '2026-11-21T15:00'
-    Column("order_id", String(64), nullable=True),
-    Column("demands", JSON, nullable=False),
-    Column("ticket_ids", JSON, nullable=False),
-    Column("steps_tried", JSON, nullable=False),
-    Column("letter_template", String(32), nullable=True),
-    Column("letter_version", Integer, nullable=True),
-    Column("letters_written", Integer, nullable=False),
-    Column("created_at", DateTime, nullable=False),
-    Column("updated_at", DateTime, nullable=False),
-    UniqueConstraint("conversation_id", "wallet", "problem"),
-)
-
 # The knowledge tables, parents first: a re-import drops and recreates exactly these, so a
 # changed layout never meets an old table.
 KNOWLEDGE_TABLES = (
@@ -226,4 +200,4 @@ KNOWLEDGE_TABLES = (
     letter_template_steps,
     letter_phrases,
 )
-# `case_files` is not in that list: case files are the users' data, a re-import keeps them.
+# Users' case files are not here: they live in their own database (actions/case_store.py).

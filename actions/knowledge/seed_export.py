@@ -6,9 +6,9 @@ from typing import Any
 
 import yaml
 
-from actions.knowledge.records import PLATFORM_FACTS, LetterKit, Platform, Provenance, Source
-from actions.knowledge.seed import ADVICE_KINDS
 from actions.knowledge.store import KnowledgeStore
+from assistant_core.records import PLATFORM_FACTS, LetterKit, Platform, Provenance, Source
+from assistant_core.seed import ADVICE_KINDS
 
 
 def _prov(p: Provenance) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine
@@ -17,7 +17,8 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.pool import QueuePool
 
 from actions.knowledge import schema
-from actions.knowledge.records import (
+from actions.knowledge.store_import import import_seed, seed_fingerprint
+from assistant_core.records import (
     AdviceItem,
     Category,
     EscalationStep,
@@ -30,10 +31,6 @@ from actions.knowledge.records import (
     Provenance,
     Source,
 )
-from actions.knowledge.store_import import import_seed, seed_fingerprint
-
-if TYPE_CHECKING:
-    from actions.knowledge.cases import CaseStore
 
 __all__ = ["KnowledgeStore", "KnowledgeStoreUnavailable", "import_seed", "make_engine", "seed_fingerprint"]
 
@@ -294,12 +291,6 @@ class KnowledgeStore:
         """How many facts were last verified more than `max_age_days` before `today`."""
         cutoff = today - dt.timedelta(days=max_age_days)
         return sum(len(self._rows(select(t.c.verified_on).where(t.c.verified_on < cutoff))) for t in PROVENANCE_TABLES)
-
-    def cases(self) -> "CaseStore":
-        """The case files kept in the same database (written by the actions)."""
-        from actions.knowledge.cases import CaseStore
-
-        return CaseStore(self._engine)
 
     def seed_info(self) -> dict[str, str]:
         """Version, fingerprint and import time of the imported seed ({} if never seeded)."""

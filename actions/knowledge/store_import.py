@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Connection, Engine
 
 from actions.knowledge import schema
-from actions.knowledge.records import LetterKit, Provenance, Seed
+from assistant_core.records import LetterKit, Provenance, Seed
 
 
 def seed_fingerprint(path: Path) -> str:

@@ -19,9 +19,9 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 import yaml
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
-from bot import settings
-from bot.fallback import service_unavailable_text
-from bot.privacy import log_id, mask_sensitive
+from assistant_core import settings
+from assistant_core.apology import service_unavailable_text
+from assistant_core.masking import log_id, mask_sensitive
 
 logger = logging.getLogger(__name__)
 

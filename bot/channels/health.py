@@ -15,7 +15,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import settings
+from assistant_core import settings
 from bot.action_validation import install_prebuilt_validator
 
 CHECK_TIMEOUT_SECONDS = 3.0

@@ -19,7 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import settings
+from assistant_core import settings
 from bot.channels import rest_access
 from bot.channels.guard import DEFAULT_TURN_BUDGET_SECONDS, guarded
 from bot.channels.owner import owned_by

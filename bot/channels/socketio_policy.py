@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, Mapping, Optional
 from urllib.parse import urlsplit
 
-from bot import settings as bot_settings
+from assistant_core import settings as bot_settings
 
 logger = logging.getLogger(__name__)
 

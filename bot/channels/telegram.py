@@ -37,7 +37,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import settings as bot_settings
+from assistant_core import settings as bot_settings
 from bot.channels import telegram_protocol as protocol
 from bot.channels.guard import DEFAULT_TURN_BUDGET_SECONDS, guarded
 from bot.channels.owner import PlatformRecipient, owned_by

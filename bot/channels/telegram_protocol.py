@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
+from assistant_core import text as text_helpers
+
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram's limits: sendMessage text, callback_data, secret_token.
 MAX_TELEGRAM_TEXT = 4096
@@ -134,15 +136,5 @@ def inline_keyboard(buttons: Sequence[Mapping[str, Any]]) -> Dict[str, List[List
 
 
 def split_text(text: str, limit: int = MAX_TELEGRAM_TEXT) -> List[str]:
-    """Text in pieces Telegram accepts, cut at line breaks where possible."""
-    text = text.strip()
-    pieces: List[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = limit
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip("\n")
-    if text:
-        pieces.append(text)
-    return pieces
+    """Text in pieces Telegram accepts (characters), cut at line breaks where possible."""
+    return text_helpers.split_text(text, limit)

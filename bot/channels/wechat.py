@@ -23,14 +23,14 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import settings as bot_settings
+from assistant_core import settings as bot_settings
+from assistant_core.apology import service_unavailable_text
+from assistant_core.masking import log_id
 from bot.channels import wechat_protocol as protocol
 from bot.channels.guard import handle_guarded
 from bot.channels.owner import claim
 from bot.channels.wechat_api import DEFAULT_API_BASE_URL, CustomerServiceClient
 from bot.channels.wechat_dedupe import BoundedTTLMap, RequestDeduplicator
-from bot.fallback import service_unavailable_text
-from bot.privacy import log_id
 
 logger = logging.getLogger(__name__)
 

@@ -21,6 +21,8 @@ import xmltodict
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException
 
+from assistant_core import text as text_helpers
+
 MAX_BODY_BYTES = 64 * 1024
 PASSIVE_REPLY_MAX_BYTES = 2048
 SUCCESS = "success"
@@ -32,20 +34,6 @@ _DIGITS = re.compile(r"[0-9]+")
 # lone surrogates, U+FFFE and U+FFFF).
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Where a long reply may be cut, best first.
-_BREAKS: tuple[str, ...] = (
-    "\n\n",
-    "\n",
-    "。",
-    "！",
-    "？",
-    "；",
-    "!",
-    "?",
-    ";",
-    "，",
-    ",",
-    " ",
-)
 
 
 class ProtocolError(ValueError):
@@ -239,38 +227,9 @@ def render_text_reply(openid: str, account_id: str, text: str, create_time: int)
     )
 
 
-def _byte_prefix(text: str, limit_bytes: int) -> str:
-    """Longest prefix of `text` whose UTF-8 encoding fits in `limit_bytes`."""
-    return text.encode("utf-8")[:limit_bytes].decode("utf-8", errors="ignore")
-
-
-def _cut_point(window: str) -> int:
-    """Where to end a chunk inside `window`: the best break in its second half."""
-    half = len(window) // 2
-    for mark in _BREAKS:
-        position = window.rfind(mark)
-        if position >= half:
-            return position + len(mark)
-    return len(window)
-
-
 def split_text(text: str, limit_bytes: int = PASSIVE_REPLY_MAX_BYTES) -> list[str]:
-    """Split text into chunks of at most `limit_bytes` UTF-8 bytes, preferring paragraph breaks."""
-    remaining = xml_safe(text).strip()
-    chunks: list[str] = []
-    while remaining:
-        if len(remaining.encode("utf-8")) <= limit_bytes:
-            chunks.append(remaining)
-            break
-        window = _byte_prefix(remaining, limit_bytes)
-        if not window:  # limit smaller than one character: cannot happen with 2048
-            raise ValueError(f"limit of {limit_bytes} bytes is too small")
-        cut = _cut_point(window)
-        chunk = remaining[:cut].strip()
-        if chunk:
-            chunks.append(chunk)
-        remaining = remaining[cut:].strip()
-    return chunks
+    """XML-safe text in chunks of at most `limit_bytes` UTF-8 bytes, preferring paragraph breaks."""
+    return text_helpers.split_text(xml_safe(text), limit_bytes, size=text_helpers.utf8_size)
 
 
 def render_buttons(buttons: Sequence[Mapping[str, Any]], first_number: int = 1) -> tuple[str, dict[str, str]]:

@@ -32,23 +32,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.language import Language
 
+from assistant_core.clock import LOCAL_TIMEZONE, local_zone, utc_now
 from bot.nlu import fact_pipeline
 
 logger = logging.getLogger(__name__)
 
 PIPELINE_DIR = "spacy_facts"
-DEFAULT_TIMEZONE = "Asia/Shanghai"
-
-
-def local_timezone(name: str) -> dt.tzinfo:
-    """The named zone; China Standard Time (UTC+8, no DST) if the system has no zone data."""
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo(name)
-    except (ImportError, KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
-        logger.warning("Time zone %r not found; using UTC+8. Install the tzdata package to fix.", name)
-        return dt.timezone(dt.timedelta(hours=8), "CST")
+DEFAULT_TIMEZONE = LOCAL_TIMEZONE
 
 
 def message_time(metadata: Any, clock: Callable[[], dt.datetime], zone: dt.tzinfo) -> dt.datetime:
@@ -92,8 +82,8 @@ class ComplaintFactExtractor(GraphComponent, EntityExtractorMixin):
         self._model_storage = model_storage
         self._resource = resource
         self._nlp = nlp
-        self._zone = local_timezone(str(self._config["timezone"]))
-        self.clock: Callable[[], dt.datetime] = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self._zone = local_zone(str(self._config["timezone"]))
+        self.clock: Callable[[], dt.datetime] = clock or utc_now
 
     @classmethod
     def create(

@@ -10,6 +10,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.case_actions import ActionRecordEarlierComplaint
+from actions.case_store import CaseStore
 from actions.knowledge.store import KnowledgeStore
 from actions.letter_actions import (
     ActionAskDemand,
@@ -184,11 +185,11 @@ async def test_missing_essentials_are_marked_for_the_user_and_empty_sections_dro
     assert "【订单号/交易号】" not in letter and "【已经做过的努力】" not in letter and "【相关工单号】" not in letter
 
 
-async def test_the_letter_is_stored_as_a_case_file_and_counted(action_env: str, store: KnowledgeStore) -> None:
+async def test_the_letter_is_stored_as_a_case_file_and_counted(action_env: str, case_files: CaseStore) -> None:
     slots = case_slots(escalation_steps_given=markers("alipay", "topup_failure", "platform_support", "supervisor"))
     await write_letter(slots)
     await write_letter(slots)
-    case = store.cases().get("test-user", "alipay", "topup_failure")
+    case = case_files.get("test-user", "alipay", "topup_failure")
     assert case is not None
     assert (case.step_reached, case.letter_template, case.letter_version, case.letters_written) == (
         "supervisor",
@@ -197,7 +198,7 @@ async def test_the_letter_is_stored_as_a_case_file_and_counted(action_env: str, 
         2,
     )
     assert (case.amount, case.order_id, case.demands) == ("500.00 CNY", ORDER_ID, ("refund", "investigate"))
-    assert [(c.problem, c.wallet, c.step_reached, c.cases) for c in store.cases().counts()] == [
+    assert [(c.problem, c.wallet, c.step_reached, c.cases) for c in case_files.counts()] == [
         ("topup_failure", "alipay", "supervisor", 1)
     ]
 
@@ -301,7 +302,7 @@ async def complained(text: str, slots: Dict[str, Any], entities: List[Dict[str, 
     return "\n".join(texts(dispatcher)), events
 
 
-async def test_a_complaint_past_its_wait_gives_the_next_step(action_env: str, store: KnowledgeStore) -> None:
+async def test_a_complaint_past_its_wait_gives_the_next_step(action_env: str, case_files: CaseStore) -> None:
     slots = {
         "wallet": "alipay",
         "problem": "topup_failure",
@@ -324,7 +325,7 @@ async def test_a_complaint_past_its_wait_gives_the_next_step(action_env: str, st
             "outcome": "unresolved",
         }
     ]
-    stored = store.cases().get("test-user", "alipay", "topup_failure")
+    stored = case_files.get("test-user", "alipay", "topup_failure")
     assert stored is not None and stored.step_reached == "supervisor" and stored.ticket_ids == ("T20241118007",)
 
 

@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge.store import KnowledgeStore
 from actions.problem_actions import ActionAnswerProblem, ActionGiveNextEscalationStep
+from assistant_core.apology import service_unavailable_text
 from tests.conftest import make_tracker, user_event
 
 
@@ -151,7 +152,7 @@ async def test_store_down_gives_the_apology_with_every_hotline(monkeypatch, tmp_
 
     monkeypatch.setenv("KNOWLEDGE_DB_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     base.knowledge_store.cache_clear()
-    base.outage_reply.cache_clear()
+    service_unavailable_text.cache_clear()
     try:
         dispatcher, events = await run(
             ActionAnswerProblem(), make_tracker("report_topup_failure", slots={"wallet": "alipay"})

@@ -10,8 +10,8 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 
 from actions.knowledge.__main__ import main as knowledge_cli
+from assistant_core.apology import service_unavailable_text
 from bot.channels.rest import GuardedRestInput
-from bot.fallback import service_unavailable_text
 from tests.channels.conftest import serve_channels
 
 

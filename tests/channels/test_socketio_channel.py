@@ -19,10 +19,10 @@ import socketio
 from rasa.core.channels.channel import UserMessage
 from rasa.core.run import _create_single_channel
 
+from assistant_core.apology import service_unavailable_text
 from bot.channels import socketio_policy as policy
 from bot.channels.guard import MAX_MESSAGE_CHARS, TOO_LONG_NOTICE
 from bot.channels.socketio import SocketIOInput
-from bot.fallback import service_unavailable_text
 from tests.channels.conftest import FakeRasa, serve_channels
 from tests.conftest import RunningServers
 

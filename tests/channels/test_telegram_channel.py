@@ -22,10 +22,10 @@ from aiohttp.test_utils import TestServer
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 
+from assistant_core.apology import service_unavailable_text
 from bot.channels import telegram_protocol as protocol
 from bot.channels.guard import TOO_LONG_NOTICE
 from bot.channels.telegram import TelegramInput, TelegramSettings
-from bot.fallback import service_unavailable_text
 from tests.channels.conftest import FakeRasa as ChannelFakeRasa
 from tests.channels.conftest import Script, serve_channels
 from tests.conftest import RunningServers, free_port

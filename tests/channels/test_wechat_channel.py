@@ -23,6 +23,7 @@ from rasa.core.run import _create_single_channel
 from rasa.shared.exceptions import RasaException
 from wechatpy.crypto import WeChatCrypto
 
+from assistant_core.apology import service_unavailable_text
 from bot.channels import wechat_protocol as protocol
 from bot.channels.wechat import (
     ONLY_TEXT_AND_VOICE_TEXT,
@@ -31,7 +32,6 @@ from bot.channels.wechat import (
     WeChatInput,
     WeChatSettings,
 )
-from bot.fallback import service_unavailable_text
 from tests.channels.conftest import serve_channels
 
 TOKEN = "wechatTestToken1"

@@ -9,7 +9,9 @@ import pytest
 import requests
 
 from actions import case_stats
-from actions.knowledge.store import KnowledgeStore, make_engine
+from actions.case_store import CaseStore
+from actions.knowledge.store import make_engine
+from assistant_core.settings import Settings
 from tests.conftest import RunningServers
 
 pytestmark = pytest.mark.e2e
@@ -59,7 +61,7 @@ def test_from_the_first_message_to_a_finished_letter(servers: RunningServers) ->
         assert fact in letter, fact
     rest = joined(messages)
     assert "不构成法律意见" in rest and "还是不行" in rest
-    cases = KnowledgeStore(make_engine(servers.env["KNOWLEDGE_DB_URL"])).cases()
+    cases = CaseStore(make_engine(Settings.from_env(servers.env).cases_db_url))
     case = cases.get(f"rest:{user}", "alipay", "topup_failure")  # the conversation's channel-qualified id
     assert case is not None and case.letter_template == "platform_desk" and case.order_id == ORDER_ID
 
@@ -83,7 +85,7 @@ def test_an_earlier_complaint_moves_the_ladder_and_the_letter_goes_up_with_it(se
 
 def test_stats_export_counts_the_conversations_cases(servers: RunningServers, tmp_path) -> None:
     test_from_the_first_message_to_a_finished_letter(servers)
-    store = KnowledgeStore(make_engine(servers.env["KNOWLEDGE_DB_URL"]))
-    csv_path, png_path, total = case_stats.export(store, tmp_path)
+    cases = CaseStore(make_engine(Settings.from_env(servers.env).cases_db_url))
+    csv_path, png_path, total = case_stats.export(cases, tmp_path)
     assert total >= 1 and png_path.exists()
     assert "topup_failure,alipay,platform_support" in csv_path.read_text(encoding="utf-8")

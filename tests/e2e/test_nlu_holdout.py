@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
-from actions.knowledge.seed import load_seed
+from assistant_core.seed import load_seed
 from tests.conftest import ROOT, SEED_PATH, RunningServers, report_figure
 
 pytestmark = pytest.mark.e2e

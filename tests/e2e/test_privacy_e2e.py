@@ -20,6 +20,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from assistant_core.settings import Settings
 from tests.channels.test_telegram_channel import FakeTelegramApi, post_to_servers, text_update
 from tests.conftest import (
     ROOT,
@@ -50,7 +51,7 @@ def tracker_rows(servers: RunningServers, sender_id: str) -> int:
 
 
 def case_files(servers: RunningServers, conversation_id: str) -> int:
-    with sa.create_engine(servers.env["KNOWLEDGE_DB_URL"]).connect() as conn:
+    with sa.create_engine(Settings.from_env(servers.env).cases_db_url).connect() as conn:
         query = sa.text("SELECT count(*) FROM case_files WHERE conversation_id = :c")
         return int(conn.execute(query, {"c": conversation_id}).scalar_one())
 
@@ -198,7 +199,7 @@ def test_purge_removes_old_conversations_and_case_files_and_keeps_new_ones(serve
             sa.text("UPDATE events SET timestamp = timestamp - :aged WHERE sender_id = :s"),
             {"aged": aged, "s": f"rest:{old}"},
         )
-    with sa.create_engine(servers.env["KNOWLEDGE_DB_URL"]).begin() as conn:
+    with sa.create_engine(Settings.from_env(servers.env).cases_db_url).begin() as conn:
         conn.execute(
             sa.text("UPDATE case_files SET updated_at = :t WHERE conversation_id = :c"),
             {"t": "2020-01-01 00:00:00", "c": f"rest:{old}"},

@@ -69,8 +69,8 @@ def test_out_of_scope_says_what_the_assistant_does(servers: RunningServers) -> N
 def test_changed_hotline_is_answered_after_an_import_without_retraining(servers: RunningServers, tmp_path) -> None:
     import yaml
 
-    from actions.knowledge.seed import load_seed
     from actions.knowledge.store import import_seed, make_engine
+    from assistant_core.seed import load_seed
     from tests.conftest import SEED_PATH
 
     data = yaml.safe_load(SEED_PATH.read_text(encoding="utf-8"))

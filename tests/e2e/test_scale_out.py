@@ -19,6 +19,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from assistant_core.settings import Settings
 from tests.conftest import (
     MODEL_PATH,
     ROOT,
@@ -145,8 +146,8 @@ def _rows(url: str, query: str, key: str) -> int:
 
 
 def test_deletion_and_the_purge_work_on_postgresql(stack: Stack) -> None:
-    tracker, knowledge = stack.env["TRACKER_STORE_URL"], stack.env["KNOWLEDGE_DB_URL"]
-    assert tracker.startswith("postgresql") and knowledge.startswith("postgresql")
+    tracker, knowledge = stack.env["TRACKER_STORE_URL"], Settings.from_env(stack.env).cases_db_url
+    assert tracker.startswith("postgresql") and knowledge.startswith("postgresql")  # case files beside the knowledge
     events = "SELECT count(*) FROM events WHERE sender_id = :k"
     cases = "SELECT count(*) FROM case_files WHERE conversation_id = :k"
     url = stack.rasa_urls[-1]

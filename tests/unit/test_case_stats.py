@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from actions import case_stats
-from actions.knowledge.records import CaseRecord, StepTried
-from actions.knowledge.seed import load_seed
-from actions.knowledge.store import KnowledgeStore, import_seed, make_engine
+from actions.case_store import CaseStore
+from actions.knowledge.store import import_seed, make_engine
+from assistant_core.records import CaseRecord, StepTried
+from assistant_core.seed import load_seed
 from tests.conftest import SEED_PATH
 
 CASES = [
@@ -26,9 +27,11 @@ CASES = [
 
 
 @pytest.fixture
-def seeded_cases(store: KnowledgeStore) -> KnowledgeStore:
+def seeded_cases(seeded_db_url: str) -> CaseStore:
+    """Case files in the knowledge database itself (the PostgreSQL default): an import must keep them."""
+    store = CaseStore(make_engine(seeded_db_url))
     for conversation, wallet, problem, step, position in CASES:
-        store.cases().save(
+        store.save(
             CaseRecord(
                 conversation_id=f"wx-openid-{conversation}",
                 wallet=wallet,
@@ -49,8 +52,8 @@ def seeded_cases(store: KnowledgeStore) -> KnowledgeStore:
     return store
 
 
-def test_counts_by_problem_wallet_and_step(seeded_cases: KnowledgeStore) -> None:
-    counts = {(c.problem, c.wallet, c.step_reached): c.cases for c in seeded_cases.cases().counts()}
+def test_counts_by_problem_wallet_and_step(seeded_cases: CaseStore) -> None:
+    counts = {(c.problem, c.wallet, c.step_reached): c.cases for c in seeded_cases.counts()}
     assert counts == {
         ("topup_failure", "alipay", "platform_support"): 2,
         ("topup_failure", "alipay", "regulator_12315"): 1,
@@ -61,8 +64,8 @@ def test_counts_by_problem_wallet_and_step(seeded_cases: KnowledgeStore) -> None
     }
 
 
-def test_saving_a_case_again_updates_it(seeded_cases: KnowledgeStore) -> None:
-    cases = seeded_cases.cases()
+def test_saving_a_case_again_updates_it(seeded_cases: CaseStore) -> None:
+    cases = seeded_cases
     before = cases.get("wx-openid-u1", "alipay", "topup_failure")
     assert before is not None
     cases.save(CaseRecord("wx-openid-u1", "alipay", "topup_failure", "supervisor", 2, letters_written=2))
@@ -71,7 +74,7 @@ def test_saving_a_case_again_updates_it(seeded_cases: KnowledgeStore) -> None:
     assert sum(c.cases for c in cases.counts()) == len(CASES)
 
 
-def test_export_writes_csv_and_png_without_personal_data(seeded_cases: KnowledgeStore, tmp_path: Path) -> None:
+def test_export_writes_csv_and_png_without_personal_data(seeded_cases: CaseStore, tmp_path: Path) -> None:
     csv_path, png_path, total = case_stats.export(seeded_cases, tmp_path)
     assert total == len(CASES)
     rows = list(csv.DictReader(csv_path.open(encoding="utf-8")))
@@ -90,19 +93,20 @@ def test_export_writes_csv_and_png_without_personal_data(seeded_cases: Knowledge
 
 
 def test_cli_exports_into_the_folder_given(
-    seeded_cases: KnowledgeStore, seeded_db_url: str, tmp_path: Path, monkeypatch
+    seeded_cases: CaseStore, seeded_db_url: str, tmp_path: Path, monkeypatch
 ) -> None:
-    monkeypatch.setenv("KNOWLEDGE_DB_URL", seeded_db_url)
+    monkeypatch.setenv("CASES_DB_URL", seeded_db_url)
     assert case_stats.main(["--out", str(tmp_path / "stats")]) == 0
     assert (tmp_path / "stats" / "case-stats.csv").exists() and (tmp_path / "stats" / "case-stats.png").exists()
 
 
-def test_a_seed_reimport_keeps_the_case_files(seeded_cases: KnowledgeStore, seeded_db_url: str) -> None:
+def test_a_seed_reimport_keeps_the_case_files(seeded_cases: CaseStore, seeded_db_url: str) -> None:
     import_seed(make_engine(seeded_db_url), load_seed(SEED_PATH), "again")
-    assert sum(c.cases for c in seeded_cases.cases().counts()) == len(CASES)
+    assert sum(c.cases for c in seeded_cases.counts()) == len(CASES)
 
 
-def test_empty_store_exports_an_empty_table(store: KnowledgeStore, tmp_path: Path) -> None:
-    csv_path, png_path, total = case_stats.export(store, tmp_path)
+def test_empty_store_exports_an_empty_table(tmp_path: Path) -> None:
+    empty = CaseStore(make_engine(f"sqlite:///{tmp_path / 'cases.db'}"))
+    csv_path, png_path, total = case_stats.export(empty, tmp_path)
     assert total == 0 and csv_path.read_text(encoding="utf-8").strip() == ",".join(case_stats.COLUMNS)
     assert png_path.exists()

@@ -10,12 +10,12 @@ import pytest
 
 from actions import base
 from actions.knowledge.__main__ import main as knowledge_cli
-from actions.knowledge.fact_report import as_of_in, facts_of, render_report
-from actions.knowledge.seed import SeedError, load_seed
 from actions.knowledge.store import KnowledgeStore, import_seed, make_engine, seed_fingerprint
 from actions.server import knowledge_health
-from actions.settings import DEFAULT_FACT_MAX_AGE_DAYS
-from bot.fallback import service_unavailable_text
+from assistant_core.apology import service_unavailable_text
+from assistant_core.fact_report import as_of_in, facts_of, render_report
+from assistant_core.seed import SeedError, load_seed
+from assistant_core.settings import DEFAULT_FACT_MAX_AGE_DAYS
 from tests.conftest import ROOT, SEED_PATH, write_seed
 
 REPORT_PATH = ROOT / "docs" / "knowledge.md"

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from actions.knowledge import schema
 from actions.knowledge.__main__ import main as knowledge_cli
-from actions.knowledge.seed import SeedError, load_seed
 from actions.knowledge.store import KnowledgeStore, import_seed, make_engine, seed_fingerprint
+from assistant_core.seed import SeedError, load_seed
 from tests.conftest import SEED_PATH, write_seed
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from actions.knowledge.seed import SeedError, load_seed
 from actions.knowledge.seed_export import dump_seed
 from actions.knowledge.store import KnowledgeStore, import_seed, make_engine
+from assistant_core.seed import SeedError, load_seed
 from tests.conftest import SEED_PATH, write_seed
 
 

@@ -14,7 +14,7 @@ from actions.knowledge.nlu_aliases import (
     render_wallet_nlu,
     wallet_aliases,
 )
-from actions.knowledge.seed import load_seed
+from assistant_core.seed import load_seed
 from tests.conftest import ROOT, SEED_PATH
 
 CONTRACT_INTENTS = {

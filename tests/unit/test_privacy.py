@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.privacy import mask_sensitive
+from assistant_core.masking import mask_sensitive
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,9 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions import retention
-from actions.knowledge.cases import CaseStore
-from actions.knowledge.records import CaseRecord
+from actions.case_store import CaseStore
 from actions.knowledge.store import make_engine
+from assistant_core.records import CaseRecord
 from bot.stores import UrlSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,6 +51,7 @@ async def databases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[st
     cases.save(CaseRecord("wechat:recent", "alipay", "topup_failure"), now=now - dt.timedelta(days=3))
     monkeypatch.setenv("TRACKER_STORE_URL", tracker_url)
     monkeypatch.setenv("KNOWLEDGE_DB_URL", knowledge_url)
+    monkeypatch.setenv("CASES_DB_URL", knowledge_url)
     monkeypatch.delenv("RETENTION_DAYS", raising=False)
     return tracker_url, knowledge_url
 
@@ -113,6 +114,7 @@ async def test_conversations_stored_before_the_upgrade_are_qualified_by_their_ch
     CaseStore(make_engine(knowledge_url)).save(CaseRecord("5566", "alipay", "topup_failure", order_id="123"))
     monkeypatch.setenv("TRACKER_STORE_URL", tracker_url)
     monkeypatch.setenv("KNOWLEDGE_DB_URL", knowledge_url)
+    monkeypatch.setenv("CASES_DB_URL", knowledge_url)
 
     assert retention.main(["qualify-ids"]) == 0
     assert "Qualified 2 old conversation id(s)" in capsys.readouterr().out

@@ -13,7 +13,7 @@ from typing import Any, Mapping, Optional
 
 import yaml
 
-from actions.knowledge.records import (
+from assistant_core.records import (
     PLATFORM_FACTS,
     SOURCE_KINDS,
     AdviceItem,
@@ -27,9 +27,9 @@ from actions.knowledge.records import (
     Source,
     Unverified,
 )
-from actions.knowledge.seed_ladder import NO_WAITING_CATEGORIES, parse_escalation
-from actions.knowledge.seed_letters import parse_letters
-from actions.knowledge.seed_reader import RecordReader, SeedError
+from assistant_core.seed_ladder import NO_WAITING_CATEGORIES, parse_escalation
+from assistant_core.seed_letters import parse_letters
+from assistant_core.seed_reader import RecordReader, SeedError
 
 __all__ = ["ADVICE_KINDS", "DEMAND_KEYS", "LADDER_CATEGORIES", "NO_WAITING_CATEGORIES", "SeedError", "load_seed"]
 

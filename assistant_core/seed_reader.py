@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from actions.knowledge.records import Provenance, Source
+from assistant_core.records import Provenance, Source
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from actions.knowledge.records import PLATFORM_CONTACT, EscalationStep, Source
-from actions.knowledge.seed_reader import RecordReader, SeedError
+from assistant_core.records import PLATFORM_CONTACT, EscalationStep, Source
+from assistant_core.seed_reader import RecordReader, SeedError
 
 NO_WAITING_CATEGORIES = ("fund_security",)
 """Ladders where the assistant never suggests waiting: a fraud victim goes on at once."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 PLATFORM_CONTACT = "platform"
 """An escalation step whose contact is the wallet's own hotline and in-app route."""
@@ -248,6 +248,31 @@ class StepTried:
     on: Optional[dt.date] = None
     ticket_id: Optional[str] = None
     outcome: str = STEP_OUTCOME_UNRESOLVED
+
+    def to_json(self) -> dict[str, Optional[str]]:
+        """The one JSON form of a step taken: in the `case_steps_tried` slot and in stored case files."""
+        return {
+            "step": self.step_key,
+            "on": self.on.isoformat() if self.on else None,
+            "ticket": self.ticket_id,
+            "outcome": self.outcome,
+        }
+
+    @classmethod
+    def from_json(cls, item: Mapping[str, Any]) -> "StepTried":
+        """Back from `to_json()`; a missing or malformed date is None."""
+        on = item.get("on")
+        try:
+            day = dt.date.fromisoformat(on) if isinstance(on, str) and on else None
+        except ValueError:
+            day = None
+        ticket = item.get("ticket")
+        return cls(
+            step_key=str(item["step"]),
+            on=day,
+            ticket_id=str(ticket) if ticket else None,
+            outcome=str(item.get("outcome") or STEP_OUTCOME_UNRESOLVED),
+        )
 
 
 @dataclass(frozen=True)

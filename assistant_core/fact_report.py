@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
-from actions.knowledge.records import PLATFORM_FACTS, Provenance, Seed
+from assistant_core.records import PLATFORM_FACTS, Provenance, Seed
 
 AS_OF_PATTERN = re.compile(r"as of (\d{4}-\d{2}-\d{2})")
 _KIND_NAMES = {"article": "seed article", "page": "public pages", "guidance": "project guidance"}

@@ -1,7 +1,9 @@
-"""The apology a channel sends when the assistant's back-end fails.
+"""The apology with every hotline, sent when the assistant's back-end fails.
 
-It is built from the knowledge seed file (not the database, not the action
-server), so it still works when both of those are down.
+One text for both processes: the channels send it when Rasa fails, the actions when the
+knowledge store is down. It is built from the knowledge seed file (not the database, not the
+action server), so it still works when both of those are down, and it is plain text whatever
+layout the seed is written in (notices as text or as {text, source, verified_on}).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Optional
 
 import yaml
 
-from bot import settings
+from assistant_core import settings
 
 logger = logging.getLogger(__name__)
 

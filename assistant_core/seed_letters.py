@@ -6,8 +6,8 @@ import string
 from pathlib import Path
 from typing import Any, Mapping
 
-from actions.knowledge.records import LETTER_PLACEHOLDERS, EscalationStep, LetterKit, LetterTemplate, Source
-from actions.knowledge.seed_reader import RecordReader, SeedError, guidance_problem
+from assistant_core.records import LETTER_PLACEHOLDERS, EscalationStep, LetterKit, LetterTemplate, Source
+from assistant_core.seed_reader import RecordReader, SeedError, guidance_problem
 
 TEMPLATE_FIELDS = (
     "key",

@@ -1,9 +1,12 @@
-"""Case files in the knowledge database: one row per conversation, problem and wallet.
+"""Users' case files: one row per conversation, problem and wallet, in their own database.
 
-The actions save a case when they learn something durable (a step taken, a letter
-written); operators read only anonymised counts (`counts()`, see actions/case_stats.py).
-Portable SQL (SQLite and PostgreSQL): the upsert is a select then an insert or update,
-inside one transaction.
+They live apart from the knowledge store (`CASES_DB_URL`, by default `cases.db` beside a SQLite
+knowledge file, or the same PostgreSQL database), so a knowledge import, which replaces the
+knowledge tables, never touches them. The actions save a case when they learn something durable
+(a step taken, a letter written); operators read only anonymised counts (`counts()`, see
+actions/case_stats.py); users can delete theirs (actions/privacy_actions.py) and old ones are
+purged (actions/retention.py). Portable SQL (SQLite and PostgreSQL): the upsert is a select then
+an insert or update, inside one transaction.
 """
 
 from __future__ import annotations
@@ -11,12 +14,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import Engine
 
-from actions.knowledge import schema
-from actions.knowledge.records import CaseCount, CaseRecord, StepTried
 from actions.knowledge.store import KnowledgeStoreUnavailable
+from assistant_core.records import CaseCount, CaseRecord, StepTried
 
 UNKNOWN_WALLET = "any"
 """Stored when the wallet of a case is not known (the escalation markers use the same word)."""
@@ -24,31 +40,34 @@ NO_STEP = "none"
 """The step reported in statistics for a case that never got a step."""
 
 
-def _steps_to_json(steps: tuple[StepTried, ...]) -> list[dict[str, Any]]:
-    return [
-        {
-            "step": s.step_key,
-            "on": s.on.isoformat() if s.on else None,
-            "ticket": s.ticket_id,
-            "outcome": s.outcome,
-        }
-        for s in steps
-    ]
+case_metadata = MetaData()
+
+case_files = Table(
+    "case_files",
+    case_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(255), nullable=False),  # channel-qualified, e.g. telegram:5566
+    Column("wallet", String(32), nullable=False),  # platform key, or 'any' when not known
+    Column("problem", String(32), nullable=False),
+    Column("step_reached", String(32), nullable=True),
+    Column("step_position", Integer, nullable=True),
+    Column("amount", String(32), nullable=True),  # '1200.00 CNY'
+    Column("incident_time", String(32), nullable=True),  # '2026-11-24' or '2026-11-21T15:00'
+    Column("order_id", String(64), nullable=True),
+    Column("demands", JSON, nullable=False),
+    Column("ticket_ids", JSON, nullable=False),
+    Column("steps_tried", JSON, nullable=False),  # StepTried.to_json() items
+    Column("letter_template", String(32), nullable=True),
+    Column("letter_version", Integer, nullable=True),
+    Column("letters_written", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("conversation_id", "wallet", "problem"),
+)
 
 
-def _steps_from_json(data: Any) -> tuple[StepTried, ...]:
-    steps = []
-    for item in data or ():
-        on = item.get("on")
-        steps.append(
-            StepTried(
-                step_key=str(item["step"]),
-                on=dt.date.fromisoformat(on) if on else None,
-                ticket_id=item.get("ticket"),
-                outcome=str(item.get("outcome") or ""),
-            )
-        )
-    return tuple(steps)
+class CaseStoreUnavailable(KnowledgeStoreUnavailable):
+    """The case-file database cannot be reached (the user gets the same calm apology)."""
 
 
 def _row_values(case: CaseRecord) -> dict[str, Any]:
@@ -60,7 +79,7 @@ def _row_values(case: CaseRecord) -> dict[str, Any]:
         "order_id": case.order_id,
         "demands": list(case.demands),
         "ticket_ids": list(case.ticket_ids),
-        "steps_tried": _steps_to_json(case.steps_tried),
+        "steps_tried": [step.to_json() for step in case.steps_tried],
         "letter_template": case.letter_template,
         "letter_version": case.letter_version,
         "letters_written": case.letters_written,
@@ -72,10 +91,17 @@ class CaseStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._table_ready = False
+
+    def _ensure_table(self) -> None:
+        """Create the table on first use (the case database may be new); once per store."""
+        if not self._table_ready:
+            case_metadata.create_all(self._engine)
+            self._table_ready = True
 
     def save(self, case: CaseRecord, now: Optional[dt.datetime] = None) -> None:
         """Insert or update the case of (conversation, wallet, problem)."""
-        table = schema.case_files
+        table = case_files
         stamp = (now or dt.datetime.now(dt.timezone.utc)).replace(tzinfo=None)
         key = (
             (table.c.conversation_id == case.conversation_id)
@@ -83,7 +109,7 @@ class CaseStore:
             & (table.c.problem == case.problem)
         )
         try:
-            table.create(self._engine, checkfirst=True)
+            self._ensure_table()
             with self._engine.begin() as conn:
                 existing = conn.execute(select(table.c.id).where(key)).first()
                 if existing is None:
@@ -101,12 +127,13 @@ class CaseStore:
                     changes = {"updated_at": stamp, **_row_values(case)}
                     conn.execute(update(table).where(table.c.id == existing.id).values(**changes))
         except Exception as exc:  # noqa: BLE001 - any driver error means "unavailable"
-            raise KnowledgeStoreUnavailable(f"cannot save the case file: {exc}") from exc
+            raise CaseStoreUnavailable(f"cannot save the case file: {exc}") from exc
 
     def get(self, conversation_id: str, wallet: str, problem: str) -> Optional[CaseRecord]:
         """The stored case, or None."""
-        table = schema.case_files
+        table = case_files
         try:
+            self._ensure_table()
             with self._engine.connect() as conn:
                 row = conn.execute(
                     select(table).where(
@@ -114,7 +141,7 @@ class CaseStore:
                     )
                 ).first()
         except Exception as exc:  # noqa: BLE001
-            raise KnowledgeStoreUnavailable(str(exc)) from exc
+            raise CaseStoreUnavailable(str(exc)) from exc
         if row is None:
             return None
         return CaseRecord(
@@ -128,7 +155,7 @@ class CaseStore:
             order_id=row.order_id,
             demands=tuple(row.demands or ()),
             ticket_ids=tuple(row.ticket_ids or ()),
-            steps_tried=_steps_from_json(row.steps_tried),
+            steps_tried=tuple(StepTried.from_json(item) for item in row.steps_tried or ()),
             letter_template=row.letter_template,
             letter_version=row.letter_version,
             letters_written=row.letters_written,
@@ -136,7 +163,7 @@ class CaseStore:
 
     def counts(self) -> tuple[CaseCount, ...]:
         """How many cases per problem × wallet × step reached: no ids, no amounts, no text."""
-        table = schema.case_files
+        table = case_files
         step = func.coalesce(table.c.step_reached, NO_STEP)
         position = func.min(table.c.step_position)
         statement = (
@@ -151,45 +178,44 @@ class CaseStore:
             .order_by(table.c.problem, table.c.wallet, position)
         )
         try:
-            table.create(self._engine, checkfirst=True)
+            self._ensure_table()
             with self._engine.connect() as conn:
                 rows = list(conn.execute(statement))
         except Exception as exc:  # noqa: BLE001
-            raise KnowledgeStoreUnavailable(str(exc)) from exc
+            raise CaseStoreUnavailable(str(exc)) from exc
         return tuple(CaseCount(r.problem, r.wallet, r.step, r.position, int(r.cases)) for r in rows)
 
     def delete_conversation(self, conversation_id: str) -> int:
         """Delete every case file of one conversation (the user asked); how many went."""
-        table = schema.case_files
+        table = case_files
         return self._change(delete(table).where(table.c.conversation_id == conversation_id))
 
     def delete_older_than(self, cutoff: dt.datetime) -> int:
         """Delete the case files not updated since `cutoff` (UTC); how many went."""
-        table = schema.case_files
+        table = case_files
         return self._change(delete(table).where(table.c.updated_at < cutoff.replace(tzinfo=None)))
 
     def rename_conversation(self, old_id: str, new_id: str) -> int:
         """Move the case files of `old_id` to `new_id` (ids qualified by channel); how many moved."""
-        table = schema.case_files
+        table = case_files
         return self._change(update(table).where(table.c.conversation_id == old_id).values(conversation_id=new_id))
 
     def count_older_than(self, cutoff: dt.datetime) -> int:
         """How many case files were not updated since `cutoff` (UTC)."""
-        table = schema.case_files
+        table = case_files
         statement = select(func.count()).select_from(table).where(table.c.updated_at < cutoff.replace(tzinfo=None))
         try:
-            table.create(self._engine, checkfirst=True)
+            self._ensure_table()
             with self._engine.connect() as conn:
                 return int(conn.execute(statement).scalar_one())
         except Exception as exc:  # noqa: BLE001
-            raise KnowledgeStoreUnavailable(str(exc)) from exc
+            raise CaseStoreUnavailable(str(exc)) from exc
 
     def _change(self, statement: Any) -> int:
         """Run one DELETE (or id rename) in its own transaction; the rows it touched."""
         try:
-            table = schema.case_files
-            table.create(self._engine, checkfirst=True)
+            self._ensure_table()
             with self._engine.begin() as conn:
                 return int(conn.execute(statement).rowcount or 0)
         except Exception as exc:  # noqa: BLE001
-            raise KnowledgeStoreUnavailable(f"cannot change case files: {exc}") from exc
+            raise CaseStoreUnavailable(f"cannot change case files: {exc}") from exc

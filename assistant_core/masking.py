@@ -1,7 +1,10 @@
-"""Mask secrets and personal numbers in user text before Rasa (tracker store, logs) sees it.
+"""One rulebook for secrets and personal numbers, for incoming text, letters and logs.
 
-Pure functions; the channels call `mask_sensitive` on every incoming message, and every
-log line names a conversation by `log_id`, never by the user's own id.
+Pure functions: the channels call `mask_sensitive` on every incoming message before Rasa
+(tracker store, logs) sees it; letters call `mask_personal_numbers`; every log line names a
+conversation by `log_id`, never by the user's own id. A card number is 15–19 digits passing
+the Luhn check; an ID number is 17 digits + a digit or X with a plausible birth date; order,
+transaction and ticket numbers are never masked.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Iterable
 
 # A verification code: 4-8 digits shortly after 验证码/校验码/动态码 (or "code").
 _CODE = re.compile(r"(验证码|校验码|动态码|短信码|code)([^0-9]{0,6})(\d{4,8})(?!\d)", re.IGNORECASE)
@@ -45,16 +49,21 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _mask_digits(value: str, keep_end: int = 4) -> str:
+def _mask_digits(value: str, keep_start: int = 4, keep_end: int = 4) -> str:
+    """Keep the first and last four digits: 6222***********0128 (enough to recognise one's own card)."""
     digits_seen = sum(c.isdigit() or c in "Xx" for c in value)
     out, index = [], 0
     for char in value:
         if char.isdigit() or char in "Xx":
             index += 1
-            out.append(char if index > digits_seen - keep_end else "*")
+            out.append(char if index <= keep_start or index > digits_seen - keep_end else "*")
         else:
             out.append(char)
     return "".join(out)
+
+
+def _is_card(digits: str, cue: str) -> bool:
+    return 15 <= len(digits) <= 19 and _luhn_ok(digits) and not _ORDER_CUE.search(cue)
 
 
 def mask_sensitive(text: str) -> MaskResult:
@@ -76,7 +85,7 @@ def mask_sensitive(text: str) -> MaskResult:
     def card(match: re.Match[str]) -> str:
         digits = re.sub(r"[ -]", "", match.group(1))
         cue = match.string[max(0, match.start() - 6) : match.start()]
-        if not 15 <= len(digits) <= 19 or not _luhn_ok(digits) or _ORDER_CUE.search(cue):
+        if not _is_card(digits, cue):
             return match.group(0)
         kinds.append("card_number")
         return _mask_digits(match.group(1))
@@ -86,6 +95,24 @@ def mask_sensitive(text: str) -> MaskResult:
     masked = _ID_NUMBER.sub(id_number, masked)
     masked = _CARD.sub(card, masked)
     return MaskResult(masked, tuple(dict.fromkeys(kinds)))
+
+
+def mask_personal_numbers(text: str, keep: Iterable[str] = ()) -> str:
+    """Mask ID and card numbers (same rules as `mask_sensitive`); numbers in `keep` (the case's order
+    and ticket numbers) stay."""
+    kept = {k.replace(" ", "").replace("-", "") for k in keep if k}
+
+    def id_number(match: re.Match[str]) -> str:
+        return match.group(0) if match.group(1) in kept else _mask_digits(match.group(1))
+
+    def card(match: re.Match[str]) -> str:
+        digits = re.sub(r"[ -]", "", match.group(1))
+        cue = match.string[max(0, match.start() - 6) : match.start()]
+        if digits in kept or not _is_card(digits, cue):
+            return match.group(0)
+        return _mask_digits(match.group(1))
+
+    return _CARD.sub(card, _ID_NUMBER.sub(id_number, text))
 
 
 def log_id(conversation_id: str) -> str:

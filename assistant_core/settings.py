@@ -1,0 +1,138 @@
+"""Settings: the one reader of the environment and `.env` (python-dotenv), for both processes and
+the shell scripts. The real environment always wins over `.env`; defaults live here only.
+
+    python -m assistant_core.settings --shell   # `export KEY=value` lines; scripts/env.sh evals them
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional, Sequence
+
+from dotenv import dotenv_values
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SEED_PATH = PROJECT_ROOT / "knowledge" / "seed.yml"
+DEFAULT_FACT_MAX_AGE_DAYS = 180
+DEFAULT_RETENTION_DAYS = 180
+DEFAULTS = {
+    "RASA_PORT": "5005",
+    "ACTIONS_PORT": "5055",
+    "TRACKER_STORE_URL": f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}",
+    "LOCK_STORE_URL": "",
+    "KNOWLEDGE_SEED_PATH": str(DEFAULT_SEED_PATH),
+    "KNOWLEDGE_DB_URL": f"sqlite:///{PROJECT_ROOT / 'var' / 'knowledge.db'}",
+    "MODEL_PATH": str(PROJECT_ROOT / "models" / "wallet-assistant.tar.gz"),
+}
+"""What scripts/env.sh exports when neither the environment nor `.env` sets it."""
+
+
+@functools.cache
+def _env_file_values(path: Path) -> dict[str, str]:
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def values(environ: Optional[Mapping[str, str]] = None, env_file: Optional[Path] = None) -> dict[str, str]:
+    """`.env` overlaid by the real environment (or `environ`), read once per file."""
+    merged = dict(_env_file_values(env_file or PROJECT_ROOT / ".env"))
+    merged.update(os.environ if environ is None else environ)
+    return merged
+
+
+def env(name: str, default: str = "", environ: Optional[Mapping[str, str]] = None) -> str:
+    """One setting: the environment, then `.env`, then `default`; stripped."""
+    return (values(environ).get(name) or default).strip()
+
+
+def seed_path(environ: Optional[Mapping[str, str]] = None) -> Path:
+    """Path of the knowledge seed (`KNOWLEDGE_SEED_PATH`, default knowledge/seed.yml)."""
+    return Path(env("KNOWLEDGE_SEED_PATH", DEFAULTS["KNOWLEDGE_SEED_PATH"], environ))
+
+
+def _days(name: str, text: str, default: int) -> int:
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{name} must be a whole number of days, at least 1; got {text!r}.")
+    return int(text)
+
+
+def cases_url_beside(knowledge_db_url: str) -> str:
+    """The default home of users' case files: a `cases.db` beside a SQLite knowledge file, else the same database."""
+    prefix = "sqlite:///"
+    if knowledge_db_url.startswith(prefix) and knowledge_db_url[len(prefix) :] not in ("", ":memory:"):
+        return prefix + str(Path(knowledge_db_url[len(prefix) :]).with_name("cases.db"))
+    return knowledge_db_url
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the action server and the operator commands read; the channels read their own keys with `env()`."""
+
+    knowledge_db_url: str
+    knowledge_seed_path: Path
+    cases_db_url: str
+    """Users' case files: apart from the knowledge store, which an import replaces."""
+    tracker_store_url: str
+    fact_max_age_days: int = DEFAULT_FACT_MAX_AGE_DAYS
+    """Facts last verified longer ago than this are reported as due for re-checking."""
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    """Conversations and case files older than this are purged by `python -m actions.retention purge`."""
+
+    @classmethod
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None, env_file: Optional[Path] = None) -> "Settings":
+        """Real environment first, then `.env`, then the defaults; refuses malformed day counts."""
+        merged = values(environ, env_file)
+
+        def get(name: str) -> str:
+            return (merged.get(name) or "").strip() or DEFAULTS.get(name, "")
+
+        knowledge = get("KNOWLEDGE_DB_URL")
+        return cls(
+            knowledge_db_url=knowledge,
+            knowledge_seed_path=Path(get("KNOWLEDGE_SEED_PATH")),
+            cases_db_url=get("CASES_DB_URL") or cases_url_beside(knowledge),
+            tracker_store_url=get("TRACKER_STORE_URL"),
+            fact_max_age_days=_days("KNOWLEDGE_FACT_MAX_AGE_DAYS", get("KNOWLEDGE_FACT_MAX_AGE_DAYS"), 180),
+            retention_days=_days("RETENTION_DAYS", get("RETENTION_DAYS"), DEFAULT_RETENTION_DAYS),
+        )
+
+
+def shell_exports(environ: Optional[Mapping[str, str]] = None) -> str:
+    """`export KEY=value` for every `.env` key the environment does not set, and the defaults."""
+    merged = values(environ)
+    lines = []
+    for key in sorted({*_env_file_values(PROJECT_ROOT / ".env"), *DEFAULTS}):
+        if not key.isidentifier():
+            continue
+        value = merged.get(key) or DEFAULTS.get(key, "")
+        lines.append(f"export {key}={shlex.quote(value)}")
+    ports = {k: merged.get(k) or DEFAULTS[k] for k in ("ACTIONS_PORT",)}
+    action_url = merged.get("ACTION_SERVER_URL") or f"http://127.0.0.1:{ports['ACTIONS_PORT']}/webhook"
+    lines.append(f"export ACTION_SERVER_URL={shlex.quote(action_url)}")
+    Settings.from_env(environ)  # refuse malformed values here, before any server starts
+    # CASES_DB_URL is exported only when set: by default each process derives it from KNOWLEDGE_DB_URL.
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant_core.settings", description=__doc__.splitlines()[0])
+    parser.add_argument("--shell", action="store_true", help="print export lines for bash")
+    args = parser.parse_args(argv)
+    try:
+        text = shell_exports() if args.shell else repr(Settings.from_env()) + "\n"
+    except ValueError as exc:
+        print(f"Invalid setting: {exc} Fix it in .env or the environment.", file=sys.stderr)
+        return 2
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
