@@ -49,3 +49,14 @@ def service_unavailable_text(seed_file: Optional[Path] = None) -> str:
         )
         return _LAST_RESORT
     return apology + "\n" + "\n".join(lines)
+
+
+def wallet_names(seed_file: Optional[Path] = None) -> tuple[str, ...]:
+    """The wallets' display names, in seed order; () if the seed cannot be read (the caller says less)."""
+    path = seed_file or settings.seed_path()
+    try:
+        seed = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return tuple(_plain_text(p["name"]) for p in seed["platforms"])
+    except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
+        logger.error("Cannot read the wallet names from %s (%s). Fix: python -m actions.knowledge check.", path, exc)
+        return ()
