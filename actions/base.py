@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import logging
-import re
 from abc import ABCMeta, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Text, TypeVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import names
+from actions.case_file import CaseFile, case_from_tracker
 from actions.case_store import CaseStore
+from actions.conversation import mentions_code
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable, make_engine
 from assistant_core.apology import service_unavailable_text
+from assistant_core.clock import utc_now
+from assistant_core.records import EscalationStep, Platform
 from assistant_core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -49,14 +54,6 @@ def store_executor() -> ThreadPoolExecutor:
 async def off_the_loop(function: Callable[..., T], *args: Any) -> T:
     """Run blocking store work in `store_executor()` and await its result."""
     return await asyncio.get_running_loop().run_in_executor(store_executor(), functools.partial(function, *args))
-
-
-_CODE_WORDS = re.compile(r"验证码|校验码|动态码|短信码|付款码|密码")
-
-
-def mentions_code(tracker: Tracker) -> bool:
-    """True when the user's latest message talks about a verification code or password."""
-    return bool(_CODE_WORDS.search((tracker.latest_message or {}).get("text") or ""))
 
 
 class KnowledgeAction(Action, metaclass=ABCMeta):
@@ -98,18 +95,31 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
         """Read slots, ask the store, utter the formatted reply, return events."""
 
 
-def latest_intent(tracker: Tracker) -> Optional[str]:
-    """Name of the intent of the latest user message."""
-    intent = (tracker.latest_message or {}).get("intent") or {}
-    return intent.get("name")
+@dataclass(frozen=True)
+class OpenCase:
+    """A case whose problem is known, with the ladder and wallet that go with it."""
+
+    case: CaseFile
+    problem: str
+    ladder: tuple[EscalationStep, ...]
+    platform: Optional[Platform]
 
 
-def reported_problem(tracker: Tracker) -> Optional[str]:
-    """The problem of the most recent report_* message in the conversation, if any."""
-    for event in reversed(tracker.events):
-        if event.get("event") != "user":
-            continue
-        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        if intent in names.PROBLEM_BY_INTENT:
-            return names.PROBLEM_BY_INTENT[intent]
-    return tracker.get_slot(names.SLOT_PROBLEM)
+class CaseAction(KnowledgeAction, metaclass=ABCMeta):
+    """A knowledge action about the user's case (one problem with one wallet) and its ladder."""
+
+    clock: Callable[[], dt.datetime] = staticmethod(utc_now)
+
+    @staticmethod
+    def open_case(
+        dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore
+    ) -> Optional[OpenCase]:
+        """The case, its ladder and its wallet; None (after asking which problem) when no problem is known."""
+        case = case_from_tracker(tracker)
+        if case.problem is None:
+            dispatcher.utter_message(response=names.UTTER_ASK_WHICH_PROBLEM)
+            return None
+        ladder = store.escalation_ladder(case.problem, case.wallet)
+        if not ladder:
+            raise KnowledgeStoreUnavailable(f"no escalation ladder for {case.problem!r}: the store is not seeded")
+        return OpenCase(case, case.problem, ladder, store.platform(case.wallet) if case.wallet else None)

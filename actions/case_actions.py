@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
-from typing import Any, Callable, Dict, List, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import case_file, case_replies, escalation, names, replies
-from actions.base import KnowledgeAction
-from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
-from assistant_core.clock import utc_now
+from actions.base import CaseAction
+from actions.knowledge.store import KnowledgeStore
 from assistant_core.records import STEP_OUTCOME_UNRESOLVED, STEP_OUTCOME_WAITING, StepTried
 
 
-class ActionRecordEarlierComplaint(KnowledgeAction):
+class ActionRecordEarlierComplaint(CaseAction):
     """Record the step taken (when, ticket) and give the next one once its suggested wait has passed."""
-
-    clock: Callable[[], dt.datetime] = staticmethod(utc_now)
 
     def name(self) -> Text:
         return names.ACTION_RECORD_EARLIER_COMPLAINT
@@ -28,14 +24,10 @@ class ActionRecordEarlierComplaint(KnowledgeAction):
     def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore
     ) -> List[Dict[Text, Any]]:
-        case = case_file.case_from_tracker(tracker)
-        if case.problem is None:
-            dispatcher.utter_message(response=names.UTTER_ASK_WHICH_PROBLEM)
+        opened = self.open_case(dispatcher, tracker, store)
+        if opened is None:
             return []
-        ladder = store.escalation_ladder(case.problem, case.wallet)
-        if not ladder:
-            raise KnowledgeStoreUnavailable(f"no escalation ladder for {case.problem!r}: the store is not seeded")
-        platform = store.platform(case.wallet) if case.wallet else None
+        case, problem, ladder, platform = opened.case, opened.problem, opened.ladder, opened.platform
         text = (tracker.latest_message or {}).get("text") or ""
         step = case_file.step_named_in(text, ladder, case, platform) or case_file.current_step(ladder, case)
         today = case_file.message_date(tracker, self.clock)
@@ -52,7 +44,7 @@ class ActionRecordEarlierComplaint(KnowledgeAction):
             dispatcher.utter_message(text=case_replies.wait_more(status))
         else:
             next_step = escalation.next_step(
-                ladder, set(escalation.given_step_keys(case.wallet, case.problem, markers))
+                ladder, set(escalation.given_step_keys(case.wallet, problem, markers))
             )
             disclaimer = store.notice(names.NOTICE_LEGAL_DISCLAIMER)
             if next_step is None:
@@ -66,7 +58,7 @@ class ActionRecordEarlierComplaint(KnowledgeAction):
                 )
                 dispatcher.utter_message(text=lead)
                 dispatcher.utter_message(text=replies.escalation_step(next_step, len(ladder), platform, disclaimer))
-                markers = escalation.remember(markers, case.wallet, case.problem, next_step)
+                markers = escalation.remember(markers, case.wallet, problem, next_step)
 
         updated = replace(
             case,
@@ -75,10 +67,10 @@ class ActionRecordEarlierComplaint(KnowledgeAction):
         )
         cases = self.cases_factory()
         reached = case_file.step_reached(ladder, updated)
-        previous = cases.get(case.conversation_id, case_file.to_record(updated, reached).wallet, case.problem)
+        previous = cases.get(case.conversation_id, case_file.to_record(updated, reached).wallet, problem)
         cases.save(case_file.to_record(updated, reached, previous))
         return [
-            SlotSet(names.SLOT_PROBLEM, case.problem),
+            SlotSet(names.SLOT_PROBLEM, problem),
             SlotSet(names.SLOT_ESCALATION_GIVEN, markers),
             SlotSet(names.SLOT_CASE_STEPS_TRIED, steps_tried),
         ]

@@ -20,8 +20,8 @@ from typing import Any, Callable, Iterable, List, Optional, Sequence
 from rasa_sdk import Tracker
 
 from actions import escalation, names
-from actions.base import reported_problem
 from actions.case_store import UNKNOWN_WALLET
+from actions.conversation import reported_problem
 from assistant_core.clock import local_zone, utc_now
 from assistant_core.records import (
     CaseRecord,

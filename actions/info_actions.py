@@ -9,7 +9,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import names, replies
-from actions.base import KnowledgeAction, reported_problem
+from actions.base import KnowledgeAction
+from actions.conversation import reported_problem
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
 
 

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from abc import ABCMeta, abstractmethod
-from typing import Any, Callable, Dict, List, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import case_file, case_replies, letters, names
-from actions.base import KnowledgeAction, latest_intent, reported_problem
+from actions.base import CaseAction
+from actions.conversation import latest_intent, reported_problem
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
 from actions.wallet_form import ValidateWalletForm
-from assistant_core.clock import utc_now
 from assistant_core.seed import DEMAND_KEYS
 
 # "不记得了" / "跳过" when asked for an essential: the letter says （待补充） there instead.
@@ -121,10 +120,8 @@ class ValidateComplaintLetterForm(FormValidationAction):
         return {slot: None}
 
 
-class ActionWriteComplaintLetter(KnowledgeAction):
+class ActionWriteComplaintLetter(CaseAction):
     """Write the complaint letter for the step reached, send it, and store the case file."""
-
-    clock: Callable[[], dt.datetime] = staticmethod(utc_now)
 
     def name(self) -> Text:
         return names.ACTION_WRITE_COMPLAINT_LETTER
@@ -132,20 +129,18 @@ class ActionWriteComplaintLetter(KnowledgeAction):
     def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore
     ) -> List[Dict[Text, Any]]:
-        case = case_file.case_from_tracker(tracker)
-        if case.problem is None:
-            dispatcher.utter_message(response=names.UTTER_ASK_WHICH_PROBLEM)
+        opened = self.open_case(dispatcher, tracker, store)
+        if opened is None:
             return []
-        ladder = store.escalation_ladder(case.problem, case.wallet)
-        category = store.category(case.problem)
+        case, problem, ladder, platform = opened.case, opened.problem, opened.ladder, opened.platform
+        category = store.category(problem)
         kit = store.letter_kit()
-        if not ladder or category is None or kit is None:
-            raise KnowledgeStoreUnavailable("no ladder, category or letter templates: import the seed")
+        if category is None or kit is None:
+            raise KnowledgeStoreUnavailable("no category or letter templates: import the seed")
         reached = case_file.step_reached(ladder, case)
         template = kit.template_for_step(reached.key)
         if template is None:
             raise KnowledgeStoreUnavailable(f"no letter template for step {reached.key!r}: import the seed")
-        platform = store.platform(case.wallet) if case.wallet else None
         today = case_file.message_date(tracker, self.clock)
         user_texts = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
         letter = letters.render_letter(
@@ -158,7 +153,7 @@ class ActionWriteComplaintLetter(KnowledgeAction):
             ladder=ladder,
             reached=reached,
             steps=case_file.steps_for_letter(ladder, case, reached),
-            evidence=store.evidence_checklist(case.problem, case.wallet),
+            evidence=store.evidence_checklist(problem, case.wallet),
             today=today,
         )
         dispatcher.utter_message(text=case_replies.letter_cover(letter))
@@ -167,7 +162,7 @@ class ActionWriteComplaintLetter(KnowledgeAction):
             dispatcher.utter_message(text=case_replies.come_back(reached.suggested_wait_days, today))
         dispatcher.utter_message(text=case_replies.disclaimer(store.notice(names.NOTICE_LEGAL_DISCLAIMER)))
         cases = self.cases_factory()
-        previous = cases.get(case.conversation_id, case_file.to_record(case, reached).wallet, case.problem)
+        previous = cases.get(case.conversation_id, case_file.to_record(case, reached).wallet, problem)
         cases.save(case_file.to_record(case, reached, previous, template))
         return []
 

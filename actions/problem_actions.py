@@ -9,7 +9,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import escalation, names, replies
-from actions.base import KnowledgeAction, latest_intent, reported_problem
+from actions.base import KnowledgeAction
+from actions.conversation import latest_intent, reported_problem
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
 from assistant_core.records import Platform
 

@@ -9,7 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import names, replies
-from actions.base import KnowledgeAction, knowledge_store, off_the_loop, reported_problem
+from actions.base import KnowledgeAction, knowledge_store, off_the_loop
+from actions.conversation import reported_problem
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
 
 ASK_WALLET = "请问是哪个钱包？点下面的按钮，或直接打字告诉我。"
