@@ -123,3 +123,15 @@ class CaseAction(KnowledgeAction, metaclass=ABCMeta):
         if not ladder:
             raise KnowledgeStoreUnavailable(f"no escalation ladder for {case.problem!r}: the store is not seeded")
         return OpenCase(case, case.problem, ladder, store.platform(case.wallet) if case.wallet else None)
+
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore
+    ) -> List[Dict[Text, Any]]:
+        opened = self.open_case(dispatcher, tracker, store)
+        return [] if opened is None else self.answer_case(dispatcher, tracker, store, opened)
+
+    @abstractmethod
+    def answer_case(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore, opened: OpenCase
+    ) -> List[Dict[Text, Any]]:
+        """Answer about a case whose problem is known."""

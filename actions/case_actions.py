@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import case_file, case_replies, escalation, names, replies
-from actions.base import CaseAction
+from actions.base import CaseAction, OpenCase
 from actions.knowledge.store import KnowledgeStore
 from assistant_core.records import STEP_OUTCOME_UNRESOLVED, STEP_OUTCOME_WAITING, StepTried
 
@@ -21,12 +21,9 @@ class ActionRecordEarlierComplaint(CaseAction):
     def name(self) -> Text:
         return names.ACTION_RECORD_EARLIER_COMPLAINT
 
-    def answer(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore
+    def answer_case(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore, opened: OpenCase
     ) -> List[Dict[Text, Any]]:
-        opened = self.open_case(dispatcher, tracker, store)
-        if opened is None:
-            return []
         case, problem, ladder, platform = opened.case, opened.problem, opened.ladder, opened.platform
         text = (tracker.latest_message or {}).get("text") or ""
         step = case_file.step_named_in(text, ladder, case, platform) or case_file.current_step(ladder, case)

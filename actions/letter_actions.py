@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import case_file, case_replies, letters, names
-from actions.base import CaseAction
+from actions.base import CaseAction, OpenCase
 from actions.conversation import latest_intent, reported_problem
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
 from actions.wallet_form import ValidateWalletForm
@@ -126,12 +126,9 @@ class ActionWriteComplaintLetter(CaseAction):
     def name(self) -> Text:
         return names.ACTION_WRITE_COMPLAINT_LETTER
 
-    def answer(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore
+    def answer_case(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore, opened: OpenCase
     ) -> List[Dict[Text, Any]]:
-        opened = self.open_case(dispatcher, tracker, store)
-        if opened is None:
-            return []
         case, problem, ladder, platform = opened.case, opened.problem, opened.ladder, opened.platform
         category = store.category(problem)
         kit = store.letter_kit()

@@ -30,6 +30,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED_PATH = ROOT / "knowledge" / "seed.yml"
 
 
+def real_answer(text: str) -> str:
+    """`text`, after checking it is an answer and not the outage apology (which lists every hotline)."""
+    apology = service_unavailable_text(SEED_PATH).splitlines()[0]
+    assert apology not in text, f"the outage apology, not an answer: {text[:120]!r}"
+    return text
+
+
 def write_seed(tmp_path: Path, mutate: Callable[[dict], Any], name: str = "edited-seed.yml") -> Path:
     """A copy of the shipped seed with `mutate` applied to its YAML data."""
     data = yaml.safe_load(SEED_PATH.read_text(encoding="utf-8"))

@@ -12,7 +12,7 @@ from actions import case_stats
 from actions.case_store import CaseStore
 from actions.knowledge.store import make_engine
 from assistant_core.settings import Settings
-from tests.conftest import RunningServers
+from tests.conftest import RunningServers, real_answer
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +42,7 @@ def letter_of(messages: List[Dict[str, Any]]) -> str:
 def test_from_the_first_message_to_a_finished_letter(servers: RunningServers) -> None:
     user = f"e2e-letter-{uuid.uuid4().hex}"
     first = joined(talk(servers, user, f"我昨天晚上用支付宝给手机充了500元话费，订单号{ORDER_ID}，扣了钱一直没到账"))
-    assert "95188" in first
+    assert "95188" in real_answer(first)
     ask = talk(servers, user, "帮我写投诉信")
     assert "怎么解决" in joined(ask), "amount, time and order were said already: only the demand is asked"
     assert [b["title"] for m in ask for b in m.get("buttons", [])][:2] == ["退款", "解冻账户"]

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import RunningServers
+from tests.conftest import RunningServers, real_answer
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +22,7 @@ def sender() -> str:
 
 def test_alipay_topup_failure_gets_hotline_and_evidence(servers: RunningServers) -> None:
     reply = joined(servers.talk(sender(), "我用支付宝充值失败了"))
-    assert "95188" in reply
+    assert "95188" in real_answer(reply)
     assert "证据清单" in reply and re.search(r"^1\. ", reply, re.M)
     assert "第一步" in reply
 
@@ -45,20 +45,20 @@ def test_unknown_wallet_is_asked_with_buttons_then_answered(servers: RunningServ
     buttons = [b for m in ask for b in m.get("buttons", [])]
     assert [b["title"] for b in buttons] == ["支付宝", "微信支付", "京东钱包", "Apple Pay"]
     jd = next(b for b in buttons if b["title"] == "京东钱包")
-    assert "400-606-5500" in joined(servers.talk(user, jd["payload"]))
+    assert "400-606-5500" in real_answer(joined(servers.talk(user, jd["payload"])))
 
 
 def test_wallet_typed_as_free_text_works(servers: RunningServers) -> None:
     user = sender()
     servers.talk(user, "我微信里的钱被人盗刷了")
     reply = joined(servers.talk(user, "不对，是京东的"))
-    assert "400-606-5500" in reply
+    assert "400-606-5500" in real_answer(reply)
 
 
 def test_fund_security_puts_urgent_steps_first(servers: RunningServers) -> None:
     messages = servers.talk(sender(), "我的微信零钱被盗刷了")
     assert "马上" in messages[0]["text"]
-    assert "95017" in joined(messages)
+    assert "95017" in real_answer(joined(messages))
 
 
 def test_out_of_scope_says_what_the_assistant_does(servers: RunningServers) -> None:
@@ -90,4 +90,4 @@ def test_changing_the_subject_while_the_wallet_is_asked_still_gets_an_answer(ser
     assert any(m.get("buttons") for m in servers.talk(user, "充值扣了钱没到账"))
     switched = servers.talk(user, "我的账户被冻结了，里面还有钱")
     assert switched and "抱歉" not in joined(switched)
-    assert "400-606-5500" in joined(servers.talk(user, "京东"))
+    assert "400-606-5500" in real_answer(joined(servers.talk(user, "京东")))

@@ -24,6 +24,7 @@ from tests.conftest import (
     MODEL_PATH,
     ROOT,
     free_port,
+    real_answer,
     start_process,
     stop_process,
     wait_until_healthy,
@@ -125,7 +126,7 @@ def test_health_reports_postgres_knowledge_store(stack: Stack) -> None:
 def test_one_conversation_alternating_between_servers_climbs_the_ladder_in_order(stack: Stack) -> None:
     user = f"scale-{uuid.uuid4().hex}"
     first = stack.talk(stack.rasa_urls[0], user, "我用支付宝充值失败了")
-    assert "95188" in first and step_number(first) == 1
+    assert "95188" in real_answer(first) and step_number(first) == 1
     for turn, expected in enumerate((2, 3, 4, 5)):
         url = stack.rasa_urls[(turn + 1) % 2]
         assert step_number(stack.talk(url, user, "还是不行")) == expected
