@@ -65,7 +65,7 @@ class ActionRecordEarlierComplaint(CaseAction):
         cases = self.cases_factory()
         reached = case_file.step_reached(ladder, updated)
         previous = cases.get(case.conversation_id, case_file.to_record(updated, reached).wallet, problem)
-        cases.save(case_file.to_record(updated, reached, previous))
+        cases.save(case_file.to_record(updated, reached, previous), now=self.clock())
         return [
             SlotSet(names.SLOT_PROBLEM, problem),
             SlotSet(names.SLOT_ESCALATION_GIVEN, markers),

@@ -160,7 +160,7 @@ class ActionWriteComplaintLetter(CaseAction):
         dispatcher.utter_message(text=case_replies.disclaimer(store.notice(names.NOTICE_LEGAL_DISCLAIMER)))
         cases = self.cases_factory()
         previous = cases.get(case.conversation_id, case_file.to_record(case, reached).wallet, problem)
-        cases.save(case_file.to_record(case, reached, previous, template))
+        cases.save(case_file.to_record(case, reached, previous, template), now=self.clock())
         return []
 
 

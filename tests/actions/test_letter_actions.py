@@ -387,3 +387,15 @@ async def test_the_letter_after_earlier_complaints_lists_them(action_env: str) -
     )
     _, letter, *_ = await write_letter(slots)
     assert re.search(r"1\. 联系平台客服（支付宝 95188）：2026年11月18日，没有解决", letter), letter
+
+
+async def test_the_stored_case_is_dated_by_the_same_clock_as_the_letter(action_env: str) -> None:
+    """One clock: the case file's timestamps are the letter's day, not the machine's."""
+    import sqlalchemy as sa
+
+    from assistant_core.settings import Settings
+
+    await write_letter(case_slots())
+    with sa.create_engine(Settings.from_env().cases_db_url).connect() as conn:
+        stamp = conn.execute(sa.text("SELECT updated_at FROM case_files")).scalar_one()
+    assert str(stamp).startswith("2026-11-25 06:30")
