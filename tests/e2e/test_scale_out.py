@@ -132,6 +132,18 @@ def test_one_conversation_alternating_between_servers_climbs_the_ladder_in_order
         assert step_number(stack.talk(url, user, "还是不行")) == expected
 
 
+def test_one_conversations_turns_sent_at_once_to_both_servers_are_answered_one_after_another(stack: Stack) -> None:
+    """Four turns of one user at the same moment, two per server: the lock store serialises them, so each
+    gets the next step exactly once (without the lock two servers would read the same tracker and repeat)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    user = f"scale-{uuid.uuid4().hex}"
+    assert step_number(stack.talk(stack.rasa_urls[0], user, "我用支付宝充值失败了")) == 1
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        replies = list(pool.map(lambda i: stack.talk(stack.rasa_urls[i % 2], user, "还是不行"), range(4)))
+    assert sorted(step_number(real_answer(reply)) for reply in replies) == [2, 3, 4, 5]
+
+
 def test_killing_one_server_mid_conversation_loses_nothing(stack: Stack) -> None:
     user = f"scale-{uuid.uuid4().hex}"
     assert step_number(stack.talk(stack.rasa_urls[0], user, "我的微信零钱被盗刷了")) == 1
