@@ -120,8 +120,6 @@ class CaseAction(KnowledgeAction, metaclass=ABCMeta):
             dispatcher.utter_message(response=names.UTTER_ASK_WHICH_PROBLEM)
             return None
         ladder = store.escalation_ladder(case.problem, case.wallet)
-        if not ladder:
-            raise KnowledgeStoreUnavailable(f"no escalation ladder for {case.problem!r}: the store is not seeded")
         return OpenCase(case, case.problem, ladder, store.platform(case.wallet) if case.wallet else None)
 
     def answer(

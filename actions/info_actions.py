@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import names, replies
 from actions.base import KnowledgeAction
 from actions.conversation import reported_problem
-from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
+from actions.knowledge.store import KnowledgeStore
 
 
 class ActionGiveHotline(KnowledgeAction):
@@ -64,8 +64,6 @@ class _GuidanceAction(KnowledgeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore
     ) -> List[Dict[Text, Any]]:
         category = store.category(self.category_key)
-        if category is None:
-            raise KnowledgeStoreUnavailable(f"category {self.category_key!r} missing: the store is not seeded")
         disclaimer = store.notice(names.NOTICE_LEGAL_DISCLAIMER) if self.with_legal_disclaimer else None
         dispatcher.utter_message(
             text=replies.guidance(category, category.advice_of_kind(names.ADVICE_GUIDANCE), disclaimer)

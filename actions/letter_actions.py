@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions import case_file, case_replies, letters, names
 from actions.base import CaseAction, OpenCase
 from actions.conversation import latest_intent, reported_problem
-from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
+from actions.knowledge.store import KnowledgeStore
 from actions.wallet_form import ValidateWalletForm
 from assistant_core.seed import DEMAND_KEYS
 
@@ -132,12 +132,10 @@ class ActionWriteComplaintLetter(CaseAction):
         case, problem, ladder, platform = opened.case, opened.problem, opened.ladder, opened.platform
         category = store.category(problem)
         kit = store.letter_kit()
-        if category is None or kit is None:
-            raise KnowledgeStoreUnavailable("no category or letter templates: import the seed")
         reached = case_file.step_reached(ladder, case)
         template = kit.template_for_step(reached.key)
         if template is None:
-            raise KnowledgeStoreUnavailable(f"no letter template for step {reached.key!r}: import the seed")
+            raise store.not_seeded(f"letter template for step {reached.key!r}")
         today = case_file.message_date(tracker, self.clock)
         user_texts = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
         letter = letters.render_letter(

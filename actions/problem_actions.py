@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import escalation, names, replies
 from actions.base import KnowledgeAction
 from actions.conversation import latest_intent, reported_problem
-from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
+from actions.knowledge.store import KnowledgeStore
 from assistant_core.records import Platform
 
 
@@ -26,8 +26,6 @@ def _utter_step_or_summary(
     wallet = platform.key if platform else None
     markers = tracker.get_slot(names.SLOT_ESCALATION_GIVEN)
     ladder = store.escalation_ladder(problem, wallet)
-    if not ladder:
-        raise KnowledgeStoreUnavailable(f"no escalation ladder for {problem!r}: the store is not seeded")
     given = escalation.given_step_keys(wallet, problem, markers)
     step = escalation.next_step(ladder, given)
     disclaimer = store.notice(names.NOTICE_LEGAL_DISCLAIMER)
@@ -66,8 +64,6 @@ class ActionAnswerProblem(KnowledgeAction):
             return _utter_step_or_summary(dispatcher, tracker, store, str(previous), platform)
 
         category = store.category(problem)
-        if category is None:
-            raise KnowledgeStoreUnavailable(f"category {problem!r} missing: the store is not seeded")
         if problem == names.CATEGORY_FUND_SECURITY:
             # Reported with the wallet named: first aid comes first. After the wallet question
             # (which already led with it, see ActionAskWallet) it is not repeated.

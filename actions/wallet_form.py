@@ -28,7 +28,7 @@ class ActionAskWallet(KnowledgeAction):
     ) -> List[Dict[Text, Any]]:
         if reported_problem(tracker) == names.CATEGORY_FUND_SECURITY:
             category = store.category(names.CATEGORY_FUND_SECURITY)
-            if category is not None:
+            if category.advice_of_kind(names.ADVICE_URGENT):
                 dispatcher.utter_message(
                     text=replies.urgent_steps(
                         category.advice_of_kind(names.ADVICE_URGENT), store.notice(names.NOTICE_FRAUD_WARNING)

@@ -33,7 +33,7 @@ def _platform(p: Platform) -> dict[str, Any]:
 
 def dump_seed(store: KnowledgeStore) -> str:
     """The store's content as seed YAML; importing it gives the same store."""
-    sections = dict(store.export_seed())
+    sections = store.everything()
     document: dict[str, Any] = {
         "version": sections["version"],
         "sources": [_source(s) for s in sections["sources"]],

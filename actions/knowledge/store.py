@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from pathlib import Path
+import threading
+from contextlib import contextmanager
 from typing import Any, Iterator, Optional
 
-from sqlalchemy import create_engine, event, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.engine.url import make_url
-from sqlalchemy.pool import QueuePool
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
 
 from actions.knowledge import schema
+from actions.knowledge.engine import make_engine
 from actions.knowledge.store_import import import_seed, seed_fingerprint
 from assistant_core.records import (
     AdviceItem,
@@ -54,33 +54,6 @@ class KnowledgeStoreUnavailable(RuntimeError):
     """The database cannot be reached or has not been seeded."""
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine for a database URL; SQLite files get their folder created."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        in_memory = parsed.database in (None, "", ":memory:")
-        if not in_memory:
-            Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
-        # SQLAlchemy 1.4 gives file SQLite a NullPool: a new connection (and PRAGMA) per
-        # query. The action server asks several per turn, so keep a small pool instead.
-        pooling: dict[str, Any] = {} if in_memory else {"poolclass": QueuePool, "pool_size": 5}
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False}, **pooling)
-
-        @event.listens_for(engine, "connect")
-        def _enforce_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.execute("PRAGMA foreign_keys=ON")
-            # pysqlite opens no transaction before DDL, so a re-import's DROP/CREATE would commit
-            # on its own; let SQLAlchemy emit BEGIN instead (the recipe in SQLAlchemy's SQLite docs).
-            dbapi_connection.isolation_level = None
-
-        @event.listens_for(engine, "begin")
-        def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
-
-        return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
-
-
 def _prov(row: Any) -> Provenance:
     return Provenance(row.source, row.verified_on)
 
@@ -90,15 +63,58 @@ class KnowledgeStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # The action server calls one store from several threads: each thread has its own transaction.
+        self._local = threading.local()
+
+    @property
+    def _connection(self) -> Optional[Connection]:
+        return getattr(self._local, "connection", None)
+
+    @_connection.setter
+    def _connection(self, connection: Optional[Connection]) -> None:
+        self._local.connection = connection
 
     def _rows(self, statement: Any) -> list[Any]:
+        """One query; inside `reading()` it shares that transaction's connection."""
         try:
+            if self._connection is not None:
+                return list(self._connection.execute(statement))
             with self._engine.connect() as conn:
                 return list(conn.execute(statement))
         except Exception as exc:  # noqa: BLE001 - any driver error means "unavailable"
             raise KnowledgeStoreUnavailable(str(exc)) from exc
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Run the reads inside in one transaction, so a record built from several queries is consistent
+        even while an import replaces the store."""
+        if self._connection is not None:
+            yield
+            return
+        try:
+            connection = self._engine.connect()
+        except Exception as exc:  # noqa: BLE001
+            raise KnowledgeStoreUnavailable(str(exc)) from exc
+        try:
+            with connection.begin():
+                self._connection = connection
+                yield
+        finally:
+            self._connection = None
+            connection.close()
+
+    @staticmethod
+    def not_seeded(what: str) -> KnowledgeStoreUnavailable:
+        """The one error for content the imported seed must have."""
+        return KnowledgeStoreUnavailable(
+            f"{what} missing: the store is not seeded (run `python -m actions.knowledge import`)"
+        )
+
     def _platforms(self, condition: Any = None) -> tuple[Platform, ...]:
+        with self.reading():
+            return self._read_platforms(condition)
+
+    def _read_platforms(self, condition: Any) -> tuple[Platform, ...]:
         statement = select(schema.platforms).order_by(schema.platforms.c.position)
         if condition is not None:
             statement = statement.where(condition)
@@ -181,16 +197,17 @@ class KnowledgeStore:
                     return product
         return None
 
-    def category(self, key: str) -> Optional[Category]:
-        """One category with its advice items, or None."""
-        rows = self._rows(select(schema.categories).where(schema.categories.c.key == key))
-        if not rows:
-            return None
-        advice_rows = self._rows(
-            select(schema.advice_items)
-            .where(schema.advice_items.c.category_key == key)
-            .order_by(schema.advice_items.c.kind, schema.advice_items.c.position)
-        )
+    def category(self, key: str) -> Category:
+        """One category with its advice items; raises `not_seeded` if the seed had none."""
+        with self.reading():
+            rows = self._rows(select(schema.categories).where(schema.categories.c.key == key))
+            if not rows:
+                raise self.not_seeded(f"category {key!r}")
+            advice_rows = self._rows(
+                select(schema.advice_items)
+                .where(schema.advice_items.c.category_key == key)
+                .order_by(schema.advice_items.c.kind, schema.advice_items.c.position)
+            )
         row = rows[0]
         return Category(
             key=row.key,
@@ -237,22 +254,29 @@ class KnowledgeStore:
         )
 
     def escalation_ladder(self, category_key: str, platform_key: Optional[str] = None) -> tuple[EscalationStep, ...]:
-        """The category's escalation steps for this wallet (or any wallet), first to last."""
+        """The category's escalation steps for this wallet (or any wallet), first to last; never empty."""
         steps = self._steps(schema.escalation_steps.c.category_key == category_key)
-        return tuple(step for step in steps if step.applies_to(platform_key))
+        ladder = tuple(step for step in steps if step.applies_to(platform_key))
+        if not ladder:
+            raise self.not_seeded(f"escalation ladder {category_key!r}")
+        return ladder
 
     def notice(self, key: str) -> str:
         """A notice text by key; raises KnowledgeStoreUnavailable if the store lacks it."""
         rows = self._rows(select(schema.notices.c.text).where(schema.notices.c.key == key))
         if not rows:
-            raise KnowledgeStoreUnavailable(f"notice {key!r} missing: the store is not seeded")
+            raise self.not_seeded(f"notice {key!r}")
         return str(rows[0].text)
 
-    def letter_kit(self) -> Optional[LetterKit]:
-        """The letter templates (by key) and phrases, or None if the imported seed had none."""
+    def letter_kit(self) -> LetterKit:
+        """The letter templates (by key) and phrases; raises `not_seeded` if the seed had none."""
+        with self.reading():
+            return self._read_letter_kit()
+
+    def _read_letter_kit(self) -> LetterKit:
         rows = self._rows(select(schema.letter_templates).order_by(schema.letter_templates.c.key))
         if not rows:
-            return None
+            raise self.not_seeded("letter templates")
         steps: dict[str, list[str]] = {}
         step_table = schema.letter_template_steps
         for row in self._rows(select(step_table).order_by(step_table.c.template_key, step_table.c.position)):
@@ -300,28 +324,25 @@ class KnowledgeStore:
             return {}
         return {r.key: r.value for r in rows}
 
-    def export_seed(self) -> Iterator[tuple[str, Any]]:
-        """Yield (section, records) for `export`: the store's content in seed layout."""
-        info = self.seed_info()
-        yield "version", int(info.get("version", "1"))
-        yield "sources", self.sources()
-        yield "platforms", self.platforms()
-        yield "products", self.products()
-        keys = [r.key for r in self._rows(select(schema.categories.c.key).order_by(schema.categories.c.key))]
-        yield "categories", tuple(c for c in (self.category(k) for k in keys) if c is not None)
-        evidence = self._rows(
-            select(schema.evidence_items).order_by(
-                schema.evidence_items.c.category_key,
-                schema.evidence_items.c.platform_key.is_not(None),
-                schema.evidence_items.c.platform_key,
-                schema.evidence_items.c.position,
-            )
-        )
-        yield (
-            "evidence_items",
-            tuple(EvidenceItem(r.category_key, r.platform_key, r.position, r.text, _prov(r)) for r in evidence),
-        )
-        yield "escalation_steps", self._steps()
-        notice_rows = self._rows(select(schema.notices).order_by(schema.notices.c.key))
-        yield "notices", tuple(Notice(r.key, r.text, _prov(r)) for r in notice_rows)
-        yield "letter_templates", self.letter_kit()
+    def everything(self) -> dict[str, Any]:
+        """The whole store as seed sections (for `export`), read in one transaction."""
+        with self.reading():
+            keys = [r.key for r in self._rows(select(schema.categories.c.key).order_by(schema.categories.c.key))]
+            table = schema.evidence_items
+            order = (table.c.category_key, table.c.platform_key.is_not(None), table.c.platform_key, table.c.position)
+            evidence = self._rows(select(table).order_by(*order))
+            notices = self._rows(select(schema.notices).order_by(schema.notices.c.key))
+            has_letters = bool(self._rows(select(schema.letter_templates.c.key)))
+            return {
+                "version": int(self.seed_info().get("version", "1")),
+                "sources": self.sources(),
+                "platforms": self.platforms(),
+                "products": self.products(),
+                "categories": tuple(self.category(k) for k in keys),
+                "evidence_items": tuple(
+                    EvidenceItem(r.category_key, r.platform_key, r.position, r.text, _prov(r)) for r in evidence
+                ),
+                "escalation_steps": self._steps(),
+                "notices": tuple(Notice(r.key, r.text, _prov(r)) for r in notices),
+                "letter_templates": self.letter_kit() if has_letters else None,
+            }

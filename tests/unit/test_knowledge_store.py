@@ -11,7 +11,13 @@ from sqlalchemy.exc import IntegrityError
 
 from actions.knowledge import schema
 from actions.knowledge.__main__ import main as knowledge_cli
-from actions.knowledge.store import KnowledgeStore, import_seed, make_engine, seed_fingerprint
+from actions.knowledge.store import (
+    KnowledgeStore,
+    KnowledgeStoreUnavailable,
+    import_seed,
+    make_engine,
+    seed_fingerprint,
+)
 from assistant_core.seed import SeedError, load_seed
 from tests.conftest import SEED_PATH, write_seed
 
@@ -140,3 +146,23 @@ def test_check_does_not_touch_the_database(tmp_path: Path, monkeypatch) -> None:
     shutil.copy(SEED_PATH, seed_copy)
     assert knowledge_cli(["check", "--seed", str(seed_copy)]) == 0
     assert not (tmp_path / "never.db").exists()
+
+
+def test_one_store_serves_several_threads_each_in_its_own_transaction(store: KnowledgeStore) -> None:
+    """The action server shares one store between its threads; multi-query reads must not mix."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def read(_: int) -> tuple:
+        return store.platforms(), store.category("fund_security"), store.letter_kit().templates[0].key
+
+    expected = read(0)
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        assert all(result == expected for result in pool.map(read, range(40)))
+
+
+def test_missing_content_is_one_not_seeded_error(tmp_path: Path) -> None:
+    empty = KnowledgeStore(make_engine(f"sqlite:///{tmp_path / 'empty.db'}"))
+    import_seed(make_engine(f"sqlite:///{tmp_path / 'empty.db'}"), load_seed(SEED_PATH), "x")
+    for read in (lambda: empty.category("no_such"), lambda: empty.escalation_ladder("no_such")):
+        with pytest.raises(KnowledgeStoreUnavailable, match="not seeded"):
+            read()
