@@ -13,7 +13,6 @@ from actions.knowledge.nlu_aliases import (
     render_jieba_terms,
     render_wallet_nlu,
     seed_wallet_names,
-    wallet_aliases,
 )
 from actions.knowledge.seed import load_seed
 from tests.conftest import ROOT, SEED_PATH
@@ -49,8 +48,7 @@ def test_wallet_alias_files_are_generated_from_the_seed() -> None:
 
 
 def test_every_annotated_wallet_maps_to_a_platform_key() -> None:
-    seed = load_seed(SEED_PATH)
-    aliases = {a.casefold() for names in wallet_aliases(seed.platforms, seed.products).values() for a in names}
+    aliases = {a.casefold() for names in seed_wallet_names(SEED_PATH).values() for a in names}
     for path in [*sorted((ROOT / "data" / "nlu").glob("*.yml")), ROOT / "tests" / "nlu" / "holdout.yml"]:
         for example in load_data(str(path)).training_examples:
             for entity in example.get("entities") or []:
