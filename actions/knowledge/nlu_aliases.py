@@ -71,6 +71,10 @@ GLOSSARY: dict[str, str] = {
     "pay": "pay",
     "wallet": "wallet",
 }
+# Brand words that are also everyday words (苹果 is a fruit): a wallet only next to a support or
+# account word (苹果客服, Apple 那边). Brands that are aliases on their own (微信, 京东) need no context.
+BRANDS = ("苹果", "apple", "微信", "wechat", "京东", "jd", "支付宝", "alipay")
+CONTEXT_WORDS = ("客服", "那边", "官方", "账户", "账号", "扣款", "扣费")
 TRADITIONAL_CONFIGS = ("s2t", "s2hk", "s2tw")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_ONLY = re.compile(r"^[a-z0-9 .'-]+$")
@@ -157,8 +161,10 @@ def _jieba_words() -> Callable[[str], bool]:
     import jieba
 
     jieba.setLogLevel(60)
-    jieba.initialize()
-    return lambda word: jieba.dt.FREQ.get(word, 0) > 0
+    # A tokenizer of its own: jieba's default dictionary only, never a user dictionary loaded elsewhere.
+    default = jieba.Tokenizer()
+    default.initialize()
+    return lambda word: default.FREQ.get(word, 0) > 0
 
 
 def _is_brand(alias: str, platform_name: str) -> bool:
@@ -192,6 +198,8 @@ def expanded_aliases(
         for alias in names:
             for variant in generated_variants(alias, platform_names[key], ordinary):
                 claimed.setdefault(variant.casefold(), set()).add(key)
+        for form in brand_in_context_forms(names):
+            claimed.setdefault(form, set()).add(key)
     out: dict[str, list[str]] = {}
     for key, names in aliases.items():
         extra = sorted(
@@ -201,6 +209,17 @@ def expanded_aliases(
         )
         out[key] = [*names, *extra]
     return out
+
+
+def brand_in_context_forms(names: Sequence[str]) -> set[str]:
+    """'苹果客服', 'apple 客服' for a platform whose aliases start with a brand that is no alias itself."""
+    lowered = [n.lower().replace(" ", "") for n in names]
+    forms = set()
+    for brand in BRANDS:
+        if brand not in lowered and sum(n.startswith(brand) for n in lowered) >= 2:
+            joiner = " " if brand.isascii() else ""
+            forms |= {f"{brand}{joiner}{word}" for word in CONTEXT_WORDS}
+    return forms
 
 
 def _longest_first(names: Iterable[str]) -> list[str]:

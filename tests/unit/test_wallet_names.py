@@ -90,6 +90,8 @@ def test_every_generated_name_belongs_to_one_platform() -> None:
         ("京東錢包扣款沒到賬", [("京東錢包", "jd_wallet")]),
         ("my apple  pay was charged twice", [("apple  pay", "apple_pay")]),
         ("微信支付分被扣了", [("微信支付分", "wechat_pay")]),
+        ("蘋果客服叫我找銀行", [("蘋果客服", "apple_pay")]),
+        ("Apple 客服不管", [("Apple 客服", "apple_pay")]),
         ("zfb和wx都被盗了", [("zfb", "alipay"), ("wx", "wechat_pay")]),
     ],
 )
@@ -111,6 +113,7 @@ def test_wallets_written_as_users_write_them(
         "他一口气发了一百条消息",
         "快递三天了还没到，物流不更新",
         "帮我查一下基金和股票",
+        "买了一斤苹果，很甜",
     ],
 )
 def test_ordinary_text_names_no_wallet(
