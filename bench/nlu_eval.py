@@ -34,7 +34,7 @@ from bench.slices import SLICES
 ROOT = Path(__file__).resolve().parent.parent
 OURS, STOCK, TFIDF = "ours", "stock_zh", "tfidf_lr"
 CLASSIFIERS = (OURS, STOCK, TFIDF)
-RASA_EXTRACTOR = {OURS: "RegexEntityExtractor", STOCK: "DIETClassifier"}
+RASA_EXTRACTOR = {OURS: "WalletEntityExtractor", STOCK: "DIETClassifier"}
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from bench.nlu_metrics import (
 )
 
 LABELS = {
-    OURS: "ours (config.yml: domain jieba + char n-grams + DIET)",
+    OURS: "ours (config.yml: normalised domain jieba + wallet names + char n-grams + DIET)",
     STOCK: "stock Rasa zh (JiebaTokenizer, default pipeline, DIET)",
     TFIDF: "char 1–3-gram TF-IDF + LogisticRegression",
 }
@@ -272,7 +272,7 @@ def write_report(run: EvalRun) -> Path:
         "",
         "¹ Intent right *and* above the FallbackClassifier threshold (a fallback makes the bot ask which problem "
         "it is). The other accuracies undo the fallback, as `rasa test nlu` does. TF-IDF has no fallback.  ",
-        "² Rasa's token-level entity F1 for `wallet` (`RegexEntityExtractor` lookup for ours, DIET for stock).  ",
+        "² Rasa's token-level entity F1 for `wallet` (`WalletEntityExtractor` for ours, DIET for stock).  ",
         "³ Held-out messages naming a wallet whose set of platform keys (after synonyms) is exactly right.  ",
         "⁴ Intent accuracy on the held-out messages each perturbation changes, or on the subset (see Robustness).",
         "",
