@@ -58,6 +58,7 @@ class Prediction:
     confidence: float
     fallback: bool  # the deployed bot would have answered nlu_fallback instead
     wallets: Optional[FrozenSet[str]]  # platform keys found; None if the classifier finds no entities
+    margin: float = 1.0  # best minus second-best intent confidence (FallbackClassifier's ambiguity)
 
 
 def nlu_config(config_path: Path, epochs: Optional[int] = None) -> Dict[str, Any]:
@@ -162,9 +163,12 @@ def _undo_fallback(result: Dict[str, Any]) -> Dict[str, Any]:
 
 def _prediction(result: Dict[str, Any]) -> Prediction:
     fallback = fallback_classifier.is_fallback_classifier_prediction(result)
-    intent = _undo_fallback(result).get("intent") or {}
+    undone = _undo_fallback(result)
+    intent = undone.get("intent") or {}
     wallets = frozenset(str(e["value"]) for e in result.get("entities") or [] if e.get("entity") == WALLET)
-    return Prediction(str(intent.get("name")), float(intent.get("confidence") or 0.0), fallback, wallets)
+    ranking = [float(r.get("confidence") or 0.0) for r in undone.get("intent_ranking") or []]
+    margin = ranking[0] - ranking[1] if len(ranking) > 1 else 1.0
+    return Prediction(str(intent.get("name")), float(intent.get("confidence") or 0.0), fallback, wallets, margin)
 
 
 class TfidfClassifier:
@@ -183,4 +187,7 @@ class TfidfClassifier:
     def predict(self, texts: Sequence[str]) -> List[Prediction]:
         probabilities = self._model.predict_proba(list(texts))
         classes = self._model.classes_
-        return [Prediction(str(classes[row.argmax()]), float(row.max()), False, None) for row in probabilities]
+        return [
+            Prediction(str(classes[row.argmax()]), float(row.max()), False, None, float(row.max() - sorted(row)[-2]))
+            for row in probabilities
+        ]

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+from bench.calibration import ASK_COST, WRONG_COST, operating_point, sweep
 from bench.classifiers import Prediction
 from bench.nlu_data import Example
 from bench.nlu_eval import CLASSIFIERS, OURS, RASA_EXTRACTOR, ROOT, STOCK, TFIDF, EvalRun
@@ -22,7 +23,7 @@ from bench.nlu_metrics import (
 )
 
 LABELS = {
-    OURS: "ours (config.yml: domain jieba + char n-grams + DIET)",
+    OURS: "ours (config.yml: normalised domain jieba + wallet names + char n-grams + DIET)",
     STOCK: "stock Rasa zh (JiebaTokenizer, default pipeline, DIET)",
     TFIDF: "char 1–3-gram TF-IDF + LogisticRegression",
 }
@@ -40,6 +41,13 @@ def f3(value: Optional[float]) -> str:
 
 def cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def _commit() -> str:
@@ -127,7 +135,7 @@ def slice_table(run: EvalRun) -> List[str]:
     lines = [
         "| slice | changed examples | example | "
         + " | ".join(f"{SHORT[n]} clean → perturbed" for n in CLASSIFIERS)
-        + " | ours wallet exact (perturbed) |",
+        + " | ours wallet exact (perturbed)⁵ |",
         "|---|---:|---|" + "---|" * len(CLASSIFIERS) + "---:|",
     ]
     for s in run.slices:
@@ -140,9 +148,66 @@ def slice_table(run: EvalRun) -> List[str]:
         lines.append(
             f"| {s.name}: {s.description} | {len(s.examples)} | {cell(sample)} | "
             + " | ".join(cells)
-            + f" | {pct(summarize(s.examples, s.predictions[OURS]).wallet_accuracy)} |"
+            + f" | {pct(slice_wallet_accuracy(s.examples, s.predictions[OURS]))} |"
         )
     return lines
+
+
+def slice_wallet_accuracy(examples: Sequence[Example], predictions: Sequence[Prediction]) -> Optional[float]:
+    """Share of slice messages whose wallets are exactly the labelled ones (none for a near-miss topic)."""
+    if not examples or any(p.wallets is None for p in predictions):
+        return None
+    return sum(e.wallets == p.wallets for e, p in zip(examples, predictions, strict=True)) / len(examples)
+
+
+def other_sets_table(run: EvalRun) -> List[str]:
+    lines = [
+        "| test set | n | ours accuracy | ours macro F1 | ours wallet exact | TF-IDF accuracy |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, corpus in run.others.items():
+        ours = summarize(corpus.examples, run.other_predictions[name][OURS])
+        tfidf = summarize(corpus.examples, run.other_predictions[name][TFIDF])
+        lines.append(
+            f"| `{name}` | {ours.count} | {pct(ours.accuracy)} | {f3(ours.macro_f1)} | {pct(ours.wallet_accuracy)} "
+            f"| {pct(tfidf.accuracy)} |"
+        )
+    return lines
+
+
+def calibration_table(run: EvalRun, limit: int = 5) -> List[str]:
+    if OURS not in run.cv:
+        return ["Skipped: calibration needs cross-validation (run without --no-cv)."]
+    examples, predictions = run.train.examples, run.cv[OURS]
+    points = sweep(examples, predictions)
+    config = next((c for c in _fallback_config(run)), None)
+    shown = points[:limit]
+    if config is not None:
+        shown = [*shown, operating_point(examples, predictions, *config)]
+    lines = [
+        f"Cost per message = {WRONG_COST:g} × answered wrong + {ASK_COST:g} × asked (see `bench/calibration.py`); "
+        "cheapest first, the last row is config.yml as trained.",
+        "",
+        "| threshold | ambiguity_threshold | answered right | answered wrong | asked | cost |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for point in shown:
+        lines.append(
+            f"| {point.threshold:.2f} | {point.ambiguity:.2f} | {pct(point.answered_right)} | "
+            f"{pct(point.answered_wrong)} | {pct(point.asked)} | {point.cost:.4f} |"
+        )
+    return lines
+
+
+def _fallback_config(run: EvalRun) -> List[tuple[float, float]]:
+    import yaml
+
+    config = yaml.safe_load(run.args.config.read_text(encoding="utf-8"))
+    return [
+        (float(c["threshold"]), float(c["ambiguity_threshold"]))
+        for c in config["pipeline"]
+        if c["name"] == "FallbackClassifier"
+    ]
 
 
 def errors_table(run: EvalRun, limit: int = 20) -> List[str]:
@@ -190,8 +255,11 @@ def write_report(run: EvalRun) -> Path:
         f"code at {_commit()}. Runtime {run.timings['total'] / 60:.1f} min.",
         "",
         f"- Training data: `data/nlu` ({len(run.train.examples)} examples, "
-        f"{len({e.intent for e in run.train.examples})} intents). Held-out: `tests/nlu/holdout.yml` "
-        f"({len(run.holdout.examples)} examples, never trained on)." + untested_intents(run),
+        f"{len({e.intent for e in run.train.examples})} intents). Held-out: `{_relative(args.holdout)}` "
+        f"({len(run.holdout.examples)} examples, never trained on"
+        + (", never looked at while tuning: the fresh set's hidden part" if "hidden" in args.holdout.name else "")
+        + ")."
+        + untested_intents(run),
         f"- Cross-validation: {cv_note}; {epochs}. Every cross-validated classifier uses the same folds.",
         "- Held-out, ours: the shipped model `models/wallet-assistant.tar.gz`. Baselines are trained on all of "
         "`data/nlu` in the same run.",
@@ -204,9 +272,9 @@ def write_report(run: EvalRun) -> Path:
         "",
         "¹ Intent right *and* above the FallbackClassifier threshold (a fallback makes the bot ask which problem "
         "it is). The other accuracies undo the fallback, as `rasa test nlu` does. TF-IDF has no fallback.  ",
-        "² Rasa's token-level entity F1 for `wallet` (`RegexEntityExtractor` lookup for ours, DIET for stock).  ",
+        "² Rasa's token-level entity F1 for `wallet` (`WalletEntityExtractor` for ours, DIET for stock).  ",
         "³ Held-out messages naming a wallet whose set of platform keys (after synonyms) is exactly right.  ",
-        "⁴ Intent accuracy on the held-out messages each perturbation changes (see Robustness).",
+        "⁴ Intent accuracy on the held-out messages each perturbation changes, or on the subset (see Robustness).",
         "",
         "## Per intent (ours)",
         "",
@@ -219,6 +287,16 @@ def write_report(run: EvalRun) -> Path:
         "## Robustness slices (held-out, perturbed deterministically; `bench/slices.py`)",
         "",
         *slice_table(run),
+        "",
+        "⁵ Messages whose set of wallets is exactly the labelled one; for near-miss topics, that no wallet is found.",
+        "",
+        "## Other test sets (the fresh set's dev part was looked at while adding training data)",
+        "",
+        *other_sets_table(run),
+        "",
+        "## Fallback calibration (cross-validation predictions, ours)",
+        "",
+        *calibration_table(run),
         "",
         f"## Confusion matrix\n\n![confusion matrix]({CONFUSION_PNG})",
         "",

@@ -1,8 +1,9 @@
 """Jieba tokenizer that knows the complaint domain.
 
 On top of Rasa's JiebaTokenizer (which loads the committed domain dictionary):
-- tokens carry Simplified characters, so 充值失敗 and 充值失败 give the same
-  features (the conversion is character by character, so offsets stay exact);
+- tokens carry the normal form of the text (bot/nlu/normalise.py: half-width, Simplified,
+  lower case), so 充值失敗 and 充值失败, ＺＦＢ and zfb give the same features (the normal
+  form has the same length, so offsets stay exact);
 - dictionary phrases that contain a space (Apple Pay, WeChat Pay) come out as
   one token, which jieba alone cannot do.
 """
@@ -13,7 +14,6 @@ import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple
 
-from hanziconv import HanziConv
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -22,14 +22,10 @@ from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.normalise import normalise
+
 # jieba's own user-dictionary line format: "word [freq] [tag]".
 _USERDICT_LINE = re.compile(r"^(.+?)( [0-9]+)?( [a-z]+)?$")
-
-
-def to_simplified(text: str) -> str:
-    """Traditional → Simplified, one character for one character."""
-    converted = HanziConv.toSimplified(text)
-    return converted if len(converted) == len(text) else text
 
 
 def read_spaced_phrases(dictionary_dir: Optional[Text]) -> Tuple[Tuple[str, ...], ...]:
@@ -73,7 +69,7 @@ def merge_spaced_phrases(tokens: List[Token], text: str, phrases: Tuple[Tuple[st
     DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True, model_from="JiebaTokenizer"
 )
 class DomainJiebaTokenizer(JiebaTokenizer):
-    """JiebaTokenizer with Simplified-character tokens and spaced dictionary phrases."""
+    """JiebaTokenizer with normalised tokens and spaced dictionary phrases."""
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
         super().__init__(config, model_storage, resource)
@@ -99,11 +95,10 @@ class DomainJiebaTokenizer(JiebaTokenizer):
         return component
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
-        """Tokenize the Simplified form of the text; token offsets refer to the original."""
+        """Tokenize the normal form of the text; token offsets refer to the original."""
         import jieba
 
-        text = message.get(attribute)
-        simplified = to_simplified(text)
-        tokens = [Token(word, start) for (word, start, _end) in jieba.tokenize(simplified)]
-        tokens = merge_spaced_phrases(tokens, simplified, self._phrases)
+        normal = normalise(message.get(attribute))
+        tokens = [Token(word, start) for (word, start, _end) in jieba.tokenize(normal)]
+        tokens = merge_spaced_phrases(tokens, normal, self._phrases)
         return self._apply_token_pattern(tokens)

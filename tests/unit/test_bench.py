@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.load import Stats
-from bench.nlu_data import Example, perturbed, stratified_folds, wallet_key
+from bench.nlu_data import Example, stratified_folds, wallet_key
 from bench.profile_turn import load_turns, short_name
 from bench.slices import SLICES, mixed_english, traditional, typos
 
@@ -26,11 +26,25 @@ def test_mixed_english_puts_words_between_single_spaces() -> None:
 
 
 def test_slices_are_deterministic_and_only_keep_changed_examples() -> None:
-    examples = [Example("充值失败了", "report_topup_failure", frozenset()), Example("hello", "greet", frozenset())]
+    examples = [
+        Example("用支付宝充值失败了", "report_topup_failure", frozenset({"alipay"})),
+        Example("hello", "greet", frozenset()),
+        Example("快递丢了", "out_of_scope", frozenset()),
+    ]
     for spec in SLICES:
-        first, second = perturbed(examples, spec.transform), perturbed(examples, spec.transform)
+        first, second = spec.apply(examples), spec.apply(examples)
         assert first == second
-        assert first[0] == [0], spec.name
+        assert first[0][0] == (2 if spec.keep else 0), spec.name
+        assert 1 not in first[0], spec.name
+
+
+def test_wallet_slices_rename_only_the_wallet() -> None:
+    by_name = {s.name: s for s in SLICES}
+    text = "微信支付和支付宝都充值失败"
+    assert by_name["pinyin_wallets"].transform(text) == "weixin zhifu和zhifubao都充值失败"
+    assert by_name["abbreviated_wallets"].transform(text) == "VX支付和ZFB都充值失败"
+    assert by_name["english_wallets"].transform(text) == "WeChat Pay和Alipay都充值失败"
+    assert by_name["traditional_wallets"].transform("京东钱包充值失败") == "京東錢包充值失败"
 
 
 def test_folds_are_seeded_stratified_and_cover_every_example_once() -> None:
@@ -72,3 +86,19 @@ def test_recorded_calls_are_grouped_into_turns(tmp_path: Path) -> None:
         ("action_give_next_escalation_step",),
     ]
     assert short_name(turns[0].key) == "topup #1 m0"
+
+
+def test_calibration_prefers_asking_over_confident_mistakes() -> None:
+    from bench.calibration import operating_point, sweep
+    from bench.classifiers import Prediction
+
+    examples = [Example(str(i), "a", frozenset()) for i in range(4)]
+    predictions = [
+        Prediction("a", 0.95, False, None, 0.9),
+        Prediction("a", 0.90, False, None, 0.8),
+        Prediction("b", 0.50, False, None, 0.05),  # unsure and wrong: should be asked
+        Prediction("a", 0.60, False, None, 0.3),
+    ]
+    best = sweep(examples, predictions)[0]
+    assert operating_point(examples, predictions, best.threshold, best.ambiguity).answered_wrong == 0
+    assert best.answered_right == 0.75

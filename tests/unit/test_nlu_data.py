@@ -12,7 +12,7 @@ from actions.knowledge.nlu_aliases import (
     WALLET_TERMS_PATH,
     render_jieba_terms,
     render_wallet_nlu,
-    wallet_aliases,
+    seed_wallet_names,
 )
 from assistant_core.seed import load_seed
 from tests.conftest import ROOT, SEED_PATH
@@ -37,17 +37,18 @@ CONTRACT_INTENTS = {
 }
 
 
+FRESH_SETS = [ROOT / "tests" / "nlu" / "fresh_dev.yml", ROOT / "tests" / "nlu" / "fresh_hidden.yml"]
+
+
 def test_wallet_alias_files_are_generated_from_the_seed() -> None:
-    seed = load_seed(SEED_PATH)
-    aliases = wallet_aliases(seed.platforms, seed.products)
+    aliases = seed_wallet_names(SEED_PATH)
     hint = "run: python -m actions.knowledge.nlu_aliases, then make train"
     assert WALLET_NLU_PATH.read_text(encoding="utf-8") == render_wallet_nlu(aliases), hint
     assert WALLET_TERMS_PATH.read_text(encoding="utf-8") == render_jieba_terms(aliases), hint
 
 
 def test_every_annotated_wallet_maps_to_a_platform_key() -> None:
-    seed = load_seed(SEED_PATH)
-    aliases = {a.casefold() for names in wallet_aliases(seed.platforms, seed.products).values() for a in names}
+    aliases = {a.casefold() for names in seed_wallet_names(SEED_PATH).values() for a in names}
     for path in [*sorted((ROOT / "data" / "nlu").glob("*.yml")), ROOT / "tests" / "nlu" / "holdout.yml"]:
         for example in load_data(str(path)).training_examples:
             for entity in example.get("entities") or []:
@@ -66,7 +67,22 @@ def test_intents_are_the_contract_and_training_sizes_are_met() -> None:
         assert count >= (50 if intent.startswith("report_") else 20), intent
 
 
-def test_holdout_is_never_trained_on() -> None:
+def test_holdout_and_fresh_sets_are_never_trained_on() -> None:
     training = {e.get("text") for e in load_data(str(ROOT / "data" / "nlu")).training_examples}
-    holdout = {e.get("text") for e in load_data(str(Path(ROOT / "tests" / "nlu" / "holdout.yml"))).training_examples}
-    assert not training & holdout
+    for path in [Path(ROOT / "tests" / "nlu" / "holdout.yml"), *FRESH_SETS]:
+        held_out = {e.get("text") for e in load_data(str(path)).training_examples}
+        assert not training & held_out, f"{path.name}: {sorted(training & held_out)}"
+
+
+def test_fresh_sets_are_big_enough_and_name_wallets_by_platform_key() -> None:
+    keys = {p.key for p in load_seed(SEED_PATH).platforms}
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    sizes = []
+    for path in FRESH_SETS:
+        examples = load_data(str(path)).intent_examples
+        sizes.append(len(examples))
+        assert {e.get("intent") for e in examples} <= set(domain["intents"]), path.name
+        for example in examples:
+            for entity in example.get("entities") or []:
+                assert entity["entity"] == "wallet" and entity["value"] in keys, f"{path.name}: {example.get('text')}"
+    assert sum(sizes) >= 400 and sizes[1] >= 150, sizes

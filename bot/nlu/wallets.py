@@ -1,0 +1,170 @@
+"""Rasa NLU component: wallet names, a closed set, matched on the normalised text.
+
+The names come from the `wallet` lookup table and its synonyms (data/nlu/wallets.yml, generated
+from the seed by `python -m actions.knowledge.nlu_aliases`). Matching rules:
+- the text is normalised first (bot/nlu/normalise.py): ｚＦＢ, ZFB and zfb, 支付寶 and 支付宝 are one;
+- a Latin edge of a name must be a word edge (wx in 'wxid' or jd in 'jdk' is no wallet), spaces
+  inside a Latin name are optional ('zhi fu bao', 'zhifubao');
+- a match must start and end on token boundaries of the domain tokenizer, so a name that jieba
+  reads as part of an ordinary word (支付保 in 支付保证金) is no wallet;
+- the entity's value is the platform key; start/end point into the original text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Pattern, Text
+
+import rasa.shared.utils.io
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.normalise import normalise
+
+NAMES_FILE = "wallet_names.json"
+_SPACES = re.compile(r"\s+")
+
+
+def compact(name: str) -> str:
+    """The normal form of a name without spaces: the key of the name → platform map."""
+    return _SPACES.sub("", normalise(name))
+
+
+def name_pattern(name: str) -> str:
+    """Regex for one name on normalised text: optional inner spaces, Latin edges on word edges."""
+    parts = [re.escape(p) for p in normalise(name).split()]
+    body = r"\s*".join(parts)
+    head = r"(?<![a-z0-9])" if body[:1].isascii() and body[:1].isalnum() else ""
+    tail = r"(?![a-z0-9])" if body[-1:].isascii() and body[-1:].isalnum() else ""
+    return head + body + tail
+
+
+def build_matcher(names: Dict[str, str]) -> Optional[Pattern[str]]:
+    """One alternation, longest name first, so 微信支付分 wins over 微信支付 and 微信."""
+    if not names:
+        return None
+    ordered = sorted(names, key=lambda n: (-len(compact(n)), n))
+    return re.compile("|".join(name_pattern(n) for n in ordered))
+
+
+def find_wallets(
+    text: str, names: Dict[str, str], matcher: Optional[Pattern[str]], token_edges: Optional[set[int]] = None
+) -> List[Dict[str, Any]]:
+    """Wallet entities (value = platform key) in `text`; `names` maps compact names to keys."""
+    if matcher is None or not text:
+        return []
+    entities = []
+    for match in matcher.finditer(normalise(text)):
+        start, end = match.span()
+        if token_edges is not None and not {start, end} <= token_edges:
+            continue
+        key = names.get(_SPACES.sub("", match.group()))
+        if key:
+            entities.append(
+                {
+                    ENTITY_ATTRIBUTE_TYPE: "wallet",
+                    ENTITY_ATTRIBUTE_START: start,
+                    ENTITY_ATTRIBUTE_END: end,
+                    ENTITY_ATTRIBUTE_VALUE: key,
+                }
+            )
+    return entities
+
+
+def names_from_training_data(training_data: TrainingData, entity: str) -> Dict[str, str]:
+    """Compact name → platform key, from the lookup table named `entity` and the synonyms."""
+    synonyms = {compact(alias): key for alias, key in training_data.entity_synonyms.items()}
+    names: Dict[str, str] = {}
+    for table in training_data.lookup_tables:
+        if table.get("name") == entity:
+            for name in table.get("elements") or []:
+                names[str(name)] = synonyms.get(compact(str(name)), str(name))
+    return names
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
+class WalletEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Finds wallet names of the lookup table on the normalised text, as platform keys."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """The lookup table (and entity) the names come from."""
+        return {"entity": "wallet"}
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        names: Optional[Dict[str, str]] = None,
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._set_names(names or {})
+
+    def _set_names(self, names: Dict[str, str]) -> None:
+        self._names = names  # name as listed → platform key
+        self._keys = {compact(n): k for n, k in names.items()}
+        self._matcher = build_matcher(names)
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "WalletEntityExtractor":
+        """An untrained extractor."""
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Read the names from the lookup table and persist them."""
+        self._set_names(names_from_training_data(training_data, self._config["entity"]))
+        if not self._names:
+            rasa.shared.utils.io.raise_warning(f"No lookup table named '{self._config['entity']}': no wallets found.")
+        with self._model_storage.write_to(self._resource) as directory:
+            rasa.shared.utils.io.dump_obj_as_json_to_file(directory / NAMES_FILE, self._names)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "WalletEntityExtractor":
+        """Load the names persisted at training."""
+        try:
+            with model_storage.read_from(resource) as directory:
+                names = rasa.shared.utils.io.read_json_file(directory / NAMES_FILE)
+        except (ValueError, FileNotFoundError):
+            rasa.shared.utils.io.raise_warning("WalletEntityExtractor has no names in the model; retrain.")
+            names = {}
+        return cls(config, model_storage, resource, names)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Append the wallet entities of each message."""
+        for message in messages:
+            tokens = message.get(TOKENS_NAMES[TEXT]) or []
+            edges = {t.start for t in tokens} | {t.end for t in tokens} if tokens else None
+            found = find_wallets(message.get(TEXT) or "", self._keys, self._matcher, edges)
+            message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found), add_to_output=True)
+        return messages
