@@ -16,7 +16,7 @@ from typing import Any, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet
@@ -72,6 +72,38 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         return int(result.rowcount or 0)
 
 
+class AtomicRedisLockStore(RedisLockStore):
+    """Rasa's RedisLockStore with its ticket bookkeeping made atomic across servers.
+
+    Rasa 3.6 issues a ticket by reading the conversation's lock from Redis, changing it and writing it
+    back: two servers taking the same user's messages at the same moment can both read "next ticket 1",
+    both get ticket 1 and answer at once, repeating a step (the scale-out e2e test saw [2, 2, 3, 4]). A
+    finishing server can likewise delete a lock another server just queued on. Every read-change-write
+    of a conversation's lock here runs under a short Redis mutex (redis-py's SET NX PX lock).
+    """
+
+    MUTEX_SECONDS = 5.0
+
+    def _mutex(self, conversation_id: Text) -> Any:
+        return self.red.lock(
+            f"{self.key_prefix}{conversation_id}:mutex",
+            timeout=self.MUTEX_SECONDS,
+            blocking_timeout=self.MUTEX_SECONDS,
+        )
+
+    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        with self._mutex(conversation_id):
+            return super().issue_ticket(conversation_id, lock_lifetime)
+
+    def update_lock(self, conversation_id: Text) -> None:
+        with self._mutex(conversation_id):
+            super().update_lock(conversation_id)
+
+    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+        with self._mutex(conversation_id):
+            super().cleanup(conversation_id, ticket_number)
+
+
 class UrlLockStore(LockStore):
     """Builds the lock store the URL asks for: in-memory when empty, Redis for redis://."""
 
@@ -87,7 +119,7 @@ def lock_store_from_url(url: Optional[Text]) -> LockStore:
     if parsed.get_backend_name() not in ("redis", "rediss"):
         raise ValueError(f"LOCK_STORE_URL must be empty or redis://host:port/db, got {url!r}.")
     logger.info("Lock store: Redis at %s:%s db %s", parsed.host, parsed.port or 6379, parsed.database or 1)
-    return RedisLockStore(
+    return AtomicRedisLockStore(
         host=parsed.host or "localhost",
         port=int(parsed.port or 6379),
         db=int(parsed.database or 1),
