@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
+from assistant_core import apology
 from assistant_core.records import Category, EscalationStep, EvidenceItem, Platform
 from assistant_core.text import numbered
 
@@ -25,7 +26,7 @@ def platform_contact(platform: Platform) -> str:
 
 def hotline_lines(platforms: Sequence[Platform]) -> str:
     """'· 支付宝：95188' for every wallet: plain text, one per line."""
-    return "\n".join(f"· {p.name}：{p.hotline}" for p in platforms)
+    return apology.hotline_lines((p.name, p.hotline) for p in platforms)
 
 
 def all_hotlines(platforms: Sequence[Platform]) -> str:

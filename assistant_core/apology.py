@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 import yaml
 
@@ -21,6 +21,11 @@ logger = logging.getLogger(__name__)
 
 # Used only when the seed file itself cannot be read; it carries no facts.
 _LAST_RESORT = "抱歉，助手暂时出了点问题，请稍后再试。"
+
+
+def hotline_lines(names_and_hotlines: Iterable[tuple[str, str]]) -> str:
+    """'· 支付宝：95188', one wallet per line: the one format of the wallet list, in answers and the apology."""
+    return "\n".join(f"· {name}：{hotline}" for name, hotline in names_and_hotlines)
 
 
 def _plain_text(value: object) -> str:
@@ -39,7 +44,7 @@ def service_unavailable_text(seed_file: Optional[Path] = None) -> str:
     try:
         seed = yaml.safe_load(path.read_text(encoding="utf-8"))
         apology = _plain_text(seed["notices"]["service_unavailable"])
-        lines = [f"· {_plain_text(p['name'])}：{_plain_text(p['hotline'])}" for p in seed["platforms"]]
+        lines = hotline_lines((_plain_text(p["name"]), _plain_text(p["hotline"])) for p in seed["platforms"])
     except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
         logger.error(
             "Cannot build the outage apology from %s (%s); sending a generic one. "
@@ -48,9 +53,10 @@ def service_unavailable_text(seed_file: Optional[Path] = None) -> str:
             exc,
         )
         return _LAST_RESORT
-    return apology + "\n" + "\n".join(lines)
+    return apology + "\n" + lines
 
 
+@functools.lru_cache(maxsize=8)
 def wallet_names(seed_file: Optional[Path] = None) -> tuple[str, ...]:
     """The wallets' display names, in seed order; () if the seed cannot be read (the caller says less)."""
     path = seed_file or settings.seed_path()

@@ -99,10 +99,13 @@ class Category:
     provenance: Provenance
     advice: tuple[AdviceItem, ...] = ()
 
+    def advice_items_of_kind(self, kind: str) -> tuple[AdviceItem, ...]:
+        """The advice items of one kind (self_check, urgent, prevention, guidance), in order."""
+        return tuple(sorted((a for a in self.advice if a.kind == kind), key=lambda a: a.position))
+
     def advice_of_kind(self, kind: str) -> tuple[str, ...]:
-        """Texts of one advice kind (self_check, urgent, prevention, guidance), in order."""
-        items = sorted((a for a in self.advice if a.kind == kind), key=lambda a: a.position)
-        return tuple(a.text for a in items)
+        """Texts of one advice kind, in order."""
+        return tuple(a.text for a in self.advice_items_of_kind(kind))
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,16 @@ def _platform_provenance(
     return result
 
 
+def _key_and_aliases(reader: RecordReader, keys: set[str], aliases_taken: set[str]) -> tuple[str, tuple[str, ...]]:
+    """A record's unique key and its aliases, none of them used before by any wallet or product."""
+    key = reader.key("key")
+    _unique(reader.path, reader.record, "key", keys, key)
+    aliases = reader.text_list("aliases")
+    for alias in aliases:
+        _unique(reader.path, reader.record, "aliases", aliases_taken, alias.casefold())
+    return key, aliases
+
+
 def _parse_platforms(path: Path, items: list[Any], sources: Mapping[str, Source]) -> tuple[Platform, ...]:
     fields = ("key", "name", "aliases", *PLATFORM_FACTS, "sources")
     keys: set[str] = set()
@@ -173,11 +183,7 @@ def _parse_platforms(path: Path, items: list[Any], sources: Mapping[str, Source]
     result = []
     for index, item in enumerate(items):
         reader = RecordReader(path, f"platforms[{index}]", item, fields)
-        key = reader.key("key")
-        _unique(path, reader.record, "key", keys, key)
-        aliases = reader.text_list("aliases")
-        for alias in aliases:
-            _unique(path, reader.record, "aliases", aliases_seen, alias.casefold())
+        key, aliases = _key_and_aliases(reader, keys, aliases_seen)
         present = {f for f in PLATFORM_FACTS if reader.data.get(f) is not None}
         provenance = _platform_provenance(reader, present, sources)
         hotline = reader.text("hotline")
@@ -215,11 +221,7 @@ def _parse_products(
     result = []
     for index, item in enumerate(items):
         reader = RecordReader(path, f"products[{index}]", item, fields)
-        key = reader.key("key")
-        _unique(path, reader.record, "key", keys, key)
-        aliases = reader.text_list("aliases")
-        for alias in aliases:
-            _unique(path, reader.record, "aliases", taken, alias.casefold())
+        key, aliases = _key_and_aliases(reader, keys, taken)
         provenance = reader.provenance(sources)
         result.append(
             Product(

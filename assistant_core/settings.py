@@ -99,7 +99,9 @@ class Settings:
             knowledge_seed_path=Path(get("KNOWLEDGE_SEED_PATH")),
             cases_db_url=get("CASES_DB_URL") or cases_url_beside(knowledge),
             tracker_store_url=get("TRACKER_STORE_URL"),
-            fact_max_age_days=_days("KNOWLEDGE_FACT_MAX_AGE_DAYS", get("KNOWLEDGE_FACT_MAX_AGE_DAYS"), 180),
+            fact_max_age_days=_days(
+                "KNOWLEDGE_FACT_MAX_AGE_DAYS", get("KNOWLEDGE_FACT_MAX_AGE_DAYS"), DEFAULT_FACT_MAX_AGE_DAYS
+            ),
             retention_days=_days("RETENTION_DAYS", get("RETENTION_DAYS"), DEFAULT_RETENTION_DAYS),
         )
 
@@ -113,8 +115,8 @@ def shell_exports(environ: Optional[Mapping[str, str]] = None) -> str:
             continue
         value = merged.get(key) or DEFAULTS.get(key, "")
         lines.append(f"export {key}={shlex.quote(value)}")
-    ports = {k: merged.get(k) or DEFAULTS[k] for k in ("ACTIONS_PORT",)}
-    action_url = merged.get("ACTION_SERVER_URL") or f"http://127.0.0.1:{ports['ACTIONS_PORT']}/webhook"
+    actions_port = merged.get("ACTIONS_PORT") or DEFAULTS["ACTIONS_PORT"]
+    action_url = merged.get("ACTION_SERVER_URL") or f"http://127.0.0.1:{actions_port}/webhook"
     lines.append(f"export ACTION_SERVER_URL={shlex.quote(action_url)}")
     Settings.from_env(environ)  # refuse malformed values here, before any server starts
     # CASES_DB_URL is exported only when set: by default each process derives it from KNOWLEDGE_DB_URL.

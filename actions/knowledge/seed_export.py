@@ -59,12 +59,9 @@ def dump_seed(store: KnowledgeStore) -> str:
             "summary": c.summary,
             **_prov(c.provenance),
             "advice": {
-                kind: [
-                    {"text": a.text, **_prov(a.provenance)}
-                    for a in sorted((a for a in c.advice if a.kind == kind), key=lambda a: a.position)
-                ]
+                kind: [{"text": a.text, **_prov(a.provenance)} for a in c.advice_items_of_kind(kind)]
                 for kind in ADVICE_KINDS
-                if c.advice_of_kind(kind)
+                if c.advice_items_of_kind(kind)
             },
         }
         for c in sections["categories"]

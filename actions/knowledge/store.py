@@ -12,7 +12,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
 from actions.knowledge import schema
@@ -314,7 +314,9 @@ class KnowledgeStore:
     def stale_facts(self, today: dt.date, max_age_days: int) -> int:
         """How many facts were last verified more than `max_age_days` before `today`."""
         cutoff = today - dt.timedelta(days=max_age_days)
-        return sum(len(self._rows(select(t.c.verified_on).where(t.c.verified_on < cutoff))) for t in PROVENANCE_TABLES)
+        counts = (select(func.count()).select_from(t).where(t.c.verified_on < cutoff) for t in PROVENANCE_TABLES)
+        with self.reading():
+            return sum(int(self._rows(statement)[0][0]) for statement in counts)
 
     def seed_info(self) -> dict[str, str]:
         """Version, fingerprint and import time of the imported seed ({} if never seeded)."""
