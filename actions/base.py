@@ -15,7 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import names
-from actions.case_file import CaseFile, case_from_tracker
+from actions.case import Case, case_from_tracker
 from actions.case_store import CaseStore
 from actions.conversation import mentions_code
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable, make_engine
@@ -99,7 +99,7 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
 class OpenCase:
     """A case whose problem is known, with the ladder and wallet that go with it."""
 
-    case: CaseFile
+    case: Case
     problem: str
     ladder: tuple[EscalationStep, ...]
     platform: Optional[Platform]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from actions.case_file import WaitStatus
+from actions.case import WaitStatus
 from actions.letters import Letter, format_date
 from assistant_core.records import EscalationStep, Platform
 

@@ -32,10 +32,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 
 from actions.knowledge.store import KnowledgeStoreUnavailable
-from assistant_core.records import CaseCount, CaseRecord, StepTried
+from assistant_core.records import CaseCount, CaseRecord, LetterTemplate, StepTried
 
-UNKNOWN_WALLET = "any"
-"""Stored when the wallet of a case is not known (the escalation markers use the same word)."""
 NO_STEP = "none"
 """The step reported in statistics for a case that never got a step."""
 
@@ -80,9 +78,6 @@ def _row_values(case: CaseRecord) -> dict[str, Any]:
         "demands": list(case.demands),
         "ticket_ids": list(case.ticket_ids),
         "steps_tried": [step.to_json() for step in case.steps_tried],
-        "letter_template": case.letter_template,
-        "letter_version": case.letter_version,
-        "letters_written": case.letters_written,
     }
 
 
@@ -99,8 +94,14 @@ class CaseStore:
             case_metadata.create_all(self._engine)
             self._table_ready = True
 
-    def save(self, case: CaseRecord, now: Optional[dt.datetime] = None) -> None:
-        """Insert or update the case of (conversation, wallet, problem)."""
+    def save(
+        self, case: CaseRecord, now: Optional[dt.datetime] = None, letter: Optional[LetterTemplate] = None
+    ) -> None:
+        """Insert or update the case of (conversation, wallet, problem), in one transaction.
+
+        The stored letter fields are the store's own: `letter` (a letter was just written from that
+        template) sets them and counts one more letter; without it they are kept as they were.
+        """
         table = case_files
         stamp = (now or dt.datetime.now(dt.timezone.utc)).replace(tzinfo=None)
         key = (
@@ -108,10 +109,13 @@ class CaseStore:
             & (table.c.wallet == case.wallet)
             & (table.c.problem == case.problem)
         )
+        values = _row_values(case)
+        if letter is not None:
+            values.update(letter_template=letter.key, letter_version=letter.version)
         try:
             self._ensure_table()
             with self._engine.begin() as conn:
-                existing = conn.execute(select(table.c.id).where(key)).first()
+                existing = conn.execute(select(table.c.id).where(key).with_for_update()).first()
                 if existing is None:
                     conn.execute(
                         insert(table).values(
@@ -120,11 +124,13 @@ class CaseStore:
                             problem=case.problem,
                             created_at=stamp,
                             updated_at=stamp,
-                            **_row_values(case),
+                            letters_written=1 if letter is not None else 0,
+                            **values,
                         )
                     )
                 else:
-                    changes = {"updated_at": stamp, **_row_values(case)}
+                    written = table.c.letters_written + (1 if letter is not None else 0)
+                    changes = {"updated_at": stamp, "letters_written": written, **values}
                     conn.execute(update(table).where(table.c.id == existing.id).values(**changes))
         except Exception as exc:  # noqa: BLE001 - any driver error means "unavailable"
             raise CaseStoreUnavailable(f"cannot save the case file: {exc}") from exc

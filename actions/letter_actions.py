@@ -10,9 +10,9 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import case_file, case_replies, letters, names
+from actions import case_replies, letters, names
 from actions.base import CaseAction, OpenCase
-from actions.conversation import latest_intent, reported_problem
+from actions.conversation import entity_values, first_entity_value, latest_intent, message_date, reported_problem
 from actions.knowledge.store import KnowledgeStore
 from actions.wallet_form import ValidateWalletForm
 from assistant_core.seed import DEMAND_KEYS
@@ -57,7 +57,7 @@ class ValidateComplaintLetterForm(FormValidationAction):
         """The amount asked for; a bare number counts too (the NLU only takes numbers with a unit)."""
         if not self._asked(tracker, names.SLOT_AMOUNT):
             return {}
-        said = case_file.first_entity_value(tracker, names.ENTITY_AMOUNT)
+        said = first_entity_value(tracker, names.ENTITY_AMOUNT)
         if said:
             return {names.SLOT_AMOUNT: said}
         match = _BARE_NUMBER.match(tracker.latest_message.get("text") or "")
@@ -72,7 +72,7 @@ class ValidateComplaintLetterForm(FormValidationAction):
         """The time asked for, whatever the intent ("上周五" can read like an earlier complaint)."""
         if not self._asked(tracker, names.SLOT_INCIDENT_TIME):
             return {}
-        said = case_file.first_entity_value(tracker, names.ENTITY_INCIDENT_TIME)
+        said = first_entity_value(tracker, names.ENTITY_INCIDENT_TIME)
         if said:
             return {names.SLOT_INCIDENT_TIME: said}
         return self._skip_or_ask_again(dispatcher, tracker, names.SLOT_INCIDENT_TIME)
@@ -81,7 +81,7 @@ class ValidateComplaintLetterForm(FormValidationAction):
         """The demands asked for; "不知道" leaves the letter's demand to the user."""
         if not self._asked(tracker, names.SLOT_DEMAND):
             return {}
-        said = case_file.entity_values(tracker, names.ENTITY_DEMAND)
+        said = entity_values(tracker, names.ENTITY_DEMAND)
         if said:
             return {names.SLOT_DEMAND: said}
         result = self._skip_or_ask_again(dispatcher, tracker, names.SLOT_DEMAND)
@@ -132,11 +132,11 @@ class ActionWriteComplaintLetter(CaseAction):
         case, problem, ladder, platform = opened.case, opened.problem, opened.ladder, opened.platform
         category = store.category(problem)
         kit = store.letter_kit()
-        reached = case_file.step_reached(ladder, case)
+        reached = case.reached(ladder)
         template = kit.template_for_step(reached.key)
         if template is None:
             raise store.not_seeded(f"letter template for step {reached.key!r}")
-        today = case_file.message_date(tracker, self.clock)
+        today = message_date(tracker, self.clock)
         user_texts = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
         letter = letters.render_letter(
             kit=kit,
@@ -147,7 +147,7 @@ class ActionWriteComplaintLetter(CaseAction):
             product=store.product_named_in(user_texts, case.wallet),
             ladder=ladder,
             reached=reached,
-            steps=case_file.steps_for_letter(ladder, case, reached),
+            steps=case.steps_for_letter(ladder),
             evidence=store.evidence_checklist(problem, case.wallet),
             today=today,
         )
@@ -156,9 +156,7 @@ class ActionWriteComplaintLetter(CaseAction):
         if reached.suggested_wait_days:
             dispatcher.utter_message(text=case_replies.come_back(reached.suggested_wait_days, today))
         dispatcher.utter_message(text=case_replies.disclaimer(store.notice(names.NOTICE_LEGAL_DISCLAIMER)))
-        cases = self.cases_factory()
-        previous = cases.get(case.conversation_id, case_file.to_record(case, reached).wallet, problem)
-        cases.save(case_file.to_record(case, reached, previous, template), now=self.clock())
+        self.cases_factory().save(case.record(ladder), now=self.clock(), letter=template)
         return []
 
 

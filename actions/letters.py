@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Mapping, Optional, Sequence
 
 from actions import names
-from actions.case_file import CaseFile
+from actions.case import Case
 from assistant_core.masking import mask_personal_numbers
 from assistant_core.records import (
     STEP_OUTCOME_WAITING,
@@ -113,7 +113,7 @@ def render_letter(
     *,
     kit: LetterKit,
     template: LetterTemplate,
-    case: CaseFile,
+    case: Case,
     category: Category,
     platform: Optional[Platform],
     ladder: Sequence[EscalationStep],

@@ -5,7 +5,7 @@ from __future__ import annotations
 # Slots
 SLOT_WALLET = "wallet"
 SLOT_PROBLEM = "problem"
-SLOT_ESCALATION_GIVEN = "escalation_steps_given"
+SLOT_CASE_PROGRESS = "case_progress"
 SLOT_REQUESTED = "requested_slot"
 
 # Entities
@@ -67,7 +67,6 @@ SLOT_INCIDENT_TIME = "incident_time"
 SLOT_ORDER_ID = "order_id"
 SLOT_DEMAND = "demand"
 SLOT_TICKET_IDS = "ticket_ids"
-SLOT_CASE_STEPS_TRIED = "case_steps_tried"
 
 # Entities
 ENTITY_AMOUNT = "amount"

@@ -2,39 +2,51 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import escalation, names, replies
+from actions import names, replies
 from actions.base import KnowledgeAction
+from actions.case import Case, case_from_tracker
 from actions.conversation import latest_intent, reported_problem
 from actions.knowledge.store import KnowledgeStore
-from assistant_core.records import Platform
+from assistant_core.records import EscalationStep, Platform
 
 
-def _utter_step_or_summary(
+def give_next_step(
+    dispatcher: CollectingDispatcher,
+    store: KnowledgeStore,
+    case: Case,
+    ladder: Sequence[EscalationStep],
+    platform: Optional[Platform],
+) -> Case:
+    """Give the case's next step (the case after it); past the end of the ladder, sum up instead."""
+    step = case.next_step(ladder)
+    disclaimer = store.notice(names.NOTICE_LEGAL_DISCLAIMER)
+    if step is None:
+        notice = store.notice(names.NOTICE_LADDER_EXHAUSTED)
+        dispatcher.utter_message(text=replies.ladder_exhausted(ladder, platform, notice, disclaimer))
+        return case
+    is_first = not case.progress.step_keys
+    dispatcher.utter_message(text=replies.escalation_step(step, len(ladder), platform, disclaimer, is_first=is_first))
+    return case.with_given(step)
+
+
+def _climb(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
     store: KnowledgeStore,
     problem: str,
     platform: Optional[Platform],
 ) -> List[Dict[Text, Any]]:
-    """Give the next step of the (wallet, problem) case and remember it; past the end, sum up."""
-    wallet = platform.key if platform else None
-    markers = tracker.get_slot(names.SLOT_ESCALATION_GIVEN)
-    ladder = store.escalation_ladder(problem, wallet)
-    given = escalation.given_step_keys(wallet, problem, markers)
-    step = escalation.next_step(ladder, given)
-    disclaimer = store.notice(names.NOTICE_LEGAL_DISCLAIMER)
-    if step is None:
-        notice = store.notice(names.NOTICE_LADDER_EXHAUSTED)
-        dispatcher.utter_message(text=replies.ladder_exhausted(ladder, platform, notice, disclaimer))
-        return []
-    dispatcher.utter_message(text=replies.escalation_step(step, len(ladder), platform, disclaimer, is_first=not given))
-    return [SlotSet(names.SLOT_ESCALATION_GIVEN, escalation.remember(markers, wallet, problem, step))]
+    """Give the next step of the (wallet, problem) case and remember it in the slot."""
+    case = case_from_tracker(tracker, problem)
+    ladder = store.escalation_ladder(problem, case.wallet)
+    climbed = give_next_step(dispatcher, store, case, ladder, platform)
+    return [] if climbed is case else [climbed.progress_event(tracker)]
 
 
 def _platform(tracker: Tracker, store: KnowledgeStore) -> Optional[Platform]:
@@ -61,7 +73,7 @@ class ActionAnswerProblem(KnowledgeAction):
             return []
         if self._is_escalation_of(previous, problem, tracker):
             # "客服不处理" in the middle of a case means the platform failed: go up the ladder.
-            return _utter_step_or_summary(dispatcher, tracker, store, str(previous), platform)
+            return _climb(dispatcher, tracker, store, str(previous), platform)
 
         category = store.category(problem)
         if problem == names.CATEGORY_FUND_SECURITY:
@@ -86,7 +98,7 @@ class ActionAnswerProblem(KnowledgeAction):
         evidence = store.evidence_checklist(problem, platform.key if platform else None)
         dispatcher.utter_message(text=replies.evidence_checklist(evidence, store.notice(names.NOTICE_EVIDENCE_TIPS)))
         events: List[Dict[Text, Any]] = [SlotSet(names.SLOT_PROBLEM, problem)]
-        events += _utter_step_or_summary(dispatcher, tracker, store, problem, platform)
+        events += _climb(dispatcher, tracker, store, problem, platform)
         if problem == names.CATEGORY_FUND_SECURITY:
             dispatcher.utter_message(
                 text=replies.prevention_tips(
@@ -100,8 +112,7 @@ class ActionAnswerProblem(KnowledgeAction):
         """True when "support does nothing" is said about a case already under way."""
         if problem != names.CATEGORY_SUPPORT_UNRESPONSIVE or previous in (None, problem):
             return False
-        markers = tracker.get_slot(names.SLOT_ESCALATION_GIVEN)
-        return bool(escalation.given_step_keys(tracker.get_slot(names.SLOT_WALLET), str(previous), markers))
+        return bool(case_from_tracker(tracker, str(previous)).progress.step_keys)
 
 
 class ActionGiveNextEscalationStep(KnowledgeAction):
@@ -117,4 +128,4 @@ class ActionGiveNextEscalationStep(KnowledgeAction):
         if problem is None:
             dispatcher.utter_message(response=names.UTTER_ASK_WHICH_PROBLEM)
             return []
-        return _utter_step_or_summary(dispatcher, tracker, store, problem, _platform(tracker, store))
+        return _climb(dispatcher, tracker, store, problem, _platform(tracker, store))

@@ -253,7 +253,7 @@ class StepTried:
     outcome: str = STEP_OUTCOME_UNRESOLVED
 
     def to_json(self) -> dict[str, Optional[str]]:
-        """The one JSON form of a step taken: in the `case_steps_tried` slot and in stored case files."""
+        """The one JSON form of a step taken: in the `case_progress` slot and in stored case files."""
         return {
             "step": self.step_key,
             "on": self.on.isoformat() if self.on else None,

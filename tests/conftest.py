@@ -22,7 +22,9 @@ from rasa_sdk import Tracker
 from actions import base
 from actions.case_store import CaseStore
 from actions.knowledge.store import KnowledgeStore, import_seed, make_engine, seed_fingerprint
+from assistant_core import case_progress
 from assistant_core.apology import service_unavailable_text
+from assistant_core.records import StepTried
 from assistant_core.seed import load_seed
 from assistant_core.settings import cases_url_beside
 
@@ -44,6 +46,8 @@ def write_seed(tmp_path: Path, mutate: Callable[[dict], Any], name: str = "edite
     path = tmp_path / name
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
+
+
 ARTIFACTS = ROOT / "test-artifacts"
 _FIGURES: List[str] = []
 
@@ -103,6 +107,38 @@ def user_event(intent: str, text: str = "", entities: Optional[List[Dict[str, An
         "text": text,
         "parse_data": {"intent": {"name": intent, "confidence": 0.99}, "entities": entities or [], "text": text},
     }
+
+
+def progress_slot(*markers: str, taken: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
+    """The `case_progress` slot from 'wallet:problem:step' markers and steps taken (`{"case": "w:p:", ...}`)."""
+    cases: Dict[str, case_progress.LadderProgress] = {}
+    for marker in markers:
+        wallet, problem, step = marker.split(":")
+        key = case_progress.case_key(wallet, problem)
+        cases[key] = cases.get(key, case_progress.LadderProgress()).with_given(step)
+    for item in taken or ():
+        wallet, problem, _ = item["case"].split(":")
+        key = case_progress.case_key(wallet, problem)
+        cases[key] = cases.get(key, case_progress.LadderProgress()).with_taken(StepTried.from_json(item))
+    return case_progress.encode(cases)
+
+
+def given_markers(value: Any) -> List[str]:
+    """The steps given in a `case_progress` slot value, as 'wallet:problem:step' markers."""
+    return [
+        f"{key.replace('/', ':')}:{step}"
+        for key, progress in case_progress.decode(value).items()
+        for step in progress.given
+    ]
+
+
+def taken_items(value: Any) -> List[Dict[str, Any]]:
+    """The steps taken in a `case_progress` slot value, each with its case as 'wallet:problem:'."""
+    return [
+        {"case": key.replace("/", ":") + ":", **step.to_json()}
+        for key, progress in case_progress.decode(value).items()
+        for step in progress.taken
+    ]
 
 
 def make_tracker(

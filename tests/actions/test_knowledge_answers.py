@@ -22,19 +22,19 @@ async def answer(intent: str, text: str = "", slots: Optional[Dict[str, Any]] = 
     dispatcher = CollectingDispatcher()
     events = await ActionAnswerProblem().run(dispatcher, make_tracker(intent, text, slots=slots), {})
     texts = [m.get("text") or "" for m in dispatcher.messages]
-    return [*texts, *[str(e.get("value")) for e in events if e.get("name") == "escalation_steps_given"]]
+    return [*texts, *[str(e.get("value")) for e in events if e.get("name") == "case_progress"]]
 
 
 async def walk_the_ladder(wallet: str, problem: str, steps: int) -> List[str]:
     """Each 'still not solved' after the first answer: the texts of every step given."""
-    given: List[str] = []
+    progress: Dict[str, Any] = {}
     replies = []
     for _ in range(steps):
         dispatcher = CollectingDispatcher()
-        slots = {"wallet": wallet, "problem": problem, "escalation_steps_given": given}
+        slots = {"wallet": wallet, "problem": problem, "case_progress": progress}
         events = await ActionGiveNextEscalationStep().run(dispatcher, make_tracker("ask_next_step", slots=slots), {})
         replies.append("\n".join(m.get("text") or "" for m in dispatcher.messages))
-        given = next((e["value"] for e in events if e.get("name") == "escalation_steps_given"), given)
+        progress = next((e["value"] for e in events if e.get("name") == "case_progress"), progress)
     return replies
 
 

@@ -18,7 +18,7 @@ from actions.letter_actions import (
     ActionWriteComplaintLetter,
     ValidateComplaintLetterForm,
 )
-from tests.conftest import make_tracker, user_event
+from tests.conftest import given_markers, make_tracker, progress_slot, taken_items, user_event
 
 TODAY = dt.datetime(2026, 11, 25, 6, 30, tzinfo=dt.timezone.utc)  # 14:30 in Beijing, a Wednesday
 ORDER_ID = "2024110322001412345678"
@@ -56,6 +56,10 @@ def markers(wallet: str, problem: str, *steps: str) -> List[str]:
     return [f"{wallet}:{problem}:{step}" for step in steps]
 
 
+def progress(wallet: str, problem: str, *steps: str) -> Dict[str, Any]:
+    return progress_slot(*markers(wallet, problem, *steps))
+
+
 async def write_letter(slots: Dict[str, Any], report: Optional[str] = None) -> List[str]:
     history = [user_event("report_topup_failure", report)] if report else []
     tracker = make_tracker("request_complaint_letter", "帮我写投诉信", slots=slots, history=history)
@@ -71,7 +75,7 @@ async def test_letter_has_every_field_of_the_case_and_the_evidence_as_attachment
     cover, letter, come_back, disclaimer = await write_letter(
         case_slots(
             ticket_ids=["T20241118007"],
-            escalation_steps_given=markers("alipay", "topup_failure", "platform_support", "supervisor"),
+            case_progress=progress("alipay", "topup_failure", "platform_support", "supervisor"),
         ),
         report,
     )
@@ -138,27 +142,29 @@ async def test_letter_has_every_field_of_the_case_and_the_evidence_as_attachment
 async def test_the_step_reached_chooses_the_addressee(
     action_env: str, wallet: str, problem: str, given: tuple, addressee: str, not_in_letter: str
 ) -> None:
-    cover, letter, *_ = await write_letter(
-        case_slots(wallet, problem, escalation_steps_given=markers(wallet, problem, *given))
-    )
+    cover, letter, *_ = await write_letter(case_slots(wallet, problem, case_progress=progress(wallet, problem, *given)))
     assert addressee in cover and addressee in letter.splitlines()[1]
     assert not_in_letter not in letter.splitlines()[1]
 
 
 async def test_apple_pay_fraud_letters_go_to_the_issuing_bank_never_to_apple(action_env: str) -> None:
     given = markers("apple_pay", "fund_security", "card_issuer", "police", "bank_supervisor", "regulator_bank")
-    cover, letter, *_ = await write_letter(case_slots("apple_pay", "fund_security", escalation_steps_given=given))
+    cover, letter, *_ = await write_letter(
+        case_slots("apple_pay", "fund_security", case_progress=progress_slot(*given))
+    )
     assert "收信方：国家金融监督管理总局（12378）" in cover
     assert "被投诉机构：为我的Apple Pay绑定银行卡的发卡银行（请填写银行名称）" in letter
     first = markers("apple_pay", "fund_security", "card_issuer")
-    cover, letter, *_ = await write_letter(case_slots("apple_pay", "fund_security", escalation_steps_given=first))
+    cover, letter, *_ = await write_letter(
+        case_slots("apple_pay", "fund_security", case_progress=progress_slot(*first))
+    )
     assert "收信方：为我的Apple Pay绑定银行卡的发卡银行（请填写银行名称）客户投诉部门" in cover
     assert "400-666-8800" not in cover + letter and "Apple Pay的运营公司" not in letter
 
 
 async def test_a_huabei_letter_names_no_unverified_company(action_env: str) -> None:
     given = markers("alipay", "support_unresponsive", "platform_support", "supervisor", "regulator_12315")
-    slots = case_slots("alipay", "support_unresponsive", escalation_steps_given=given)
+    slots = case_slots("alipay", "support_unresponsive", case_progress=progress_slot(*given))
     cover, letter, *_ = await write_letter(slots, "花呗乱扣费，客服一直不处理")
     assert "被投诉方：支付宝的花呗的运营公司（全称请照用户协议填写）" in letter
     assert "被投诉方地址：________" in letter
@@ -186,7 +192,7 @@ async def test_missing_essentials_are_marked_for_the_user_and_empty_sections_dro
 
 
 async def test_the_letter_is_stored_as_a_case_file_and_counted(action_env: str, case_files: CaseStore) -> None:
-    slots = case_slots(escalation_steps_given=markers("alipay", "topup_failure", "platform_support", "supervisor"))
+    slots = case_slots(case_progress=progress("alipay", "topup_failure", "platform_support", "supervisor"))
     await write_letter(slots)
     await write_letter(slots)
     case = case_files.get("test-user", "alipay", "topup_failure")
@@ -306,17 +312,17 @@ async def test_a_complaint_past_its_wait_gives_the_next_step(action_env: str, ca
     slots = {
         "wallet": "alipay",
         "problem": "topup_failure",
-        "escalation_steps_given": markers("alipay", "topup_failure", "platform_support"),
+        "case_progress": progress("alipay", "topup_failure", "platform_support"),
     }
     time = {"entity": "incident_time", "value": "2026-11-18"}
     ticket = {"entity": "ticket_id", "value": "T20241118007"}
     reply, events = await complained("我上周已经投诉了，工单号T20241118007", slots, [time, ticket])
     assert "记下了：你2026年11月18日已经「联系平台客服」（支付宝 95188），工单号 T20241118007" in reply
     assert "已经过了 7 天" in reply and "第 2 步（共 5 步）：找上级或投诉部门" in reply
-    assert slot_value(events, "escalation_steps_given") == markers(
+    assert given_markers(slot_value(events, "case_progress")) == markers(
         "alipay", "topup_failure", "platform_support", "supervisor"
     )
-    assert slot_value(events, "case_steps_tried") == [
+    assert taken_items(slot_value(events, "case_progress")) == [
         {
             "case": "alipay:topup_failure:",
             "step": "platform_support",
@@ -333,14 +339,14 @@ async def test_a_recent_complaint_says_when_to_come_back(action_env: str) -> Non
     slots = {
         "wallet": "alipay",
         "problem": "topup_failure",
-        "escalation_steps_given": markers("alipay", "topup_failure", "platform_support"),
+        "case_progress": progress("alipay", "topup_failure", "platform_support"),
     }
     reply, events = await complained("前天已经打过客服了", slots, [{"entity": "incident_time", "value": "2026-11-23"}])
     assert "助手的建议是给这一步约 7 天，现在过了 2 天" in reply and "2026年11月30日（周一）（还有 5 天）" in reply
     assert "不是官方时限" in reply
     assert "第 2 步" not in reply
-    assert slot_value(events, "escalation_steps_given") == markers("alipay", "topup_failure", "platform_support")
-    assert slot_value(events, "case_steps_tried")[0]["outcome"] == "waiting"
+    assert given_markers(slot_value(events, "case_progress")) == markers("alipay", "topup_failure", "platform_support")
+    assert taken_items(slot_value(events, "case_progress"))[0]["outcome"] == "waiting"
 
 
 async def test_a_named_regulator_is_the_step_taken_even_without_a_date(action_env: str) -> None:
@@ -348,7 +354,7 @@ async def test_a_named_regulator_is_the_step_taken_even_without_a_date(action_en
     reply, events = await complained("我已经向12315投诉过了", slots, [])
     assert "「向12315或消协投诉」" in reply and "助手的建议是给这一步约 15 天（不是官方时限）" in reply
     assert "向人民银行12363投诉" in reply
-    given = slot_value(events, "escalation_steps_given")
+    given = given_markers(slot_value(events, "case_progress"))
     assert given == markers(
         "jd_wallet", "topup_failure", "platform_support", "supervisor", "regulator_12315", "regulator_12363"
     )
@@ -358,7 +364,7 @@ async def test_a_step_without_a_wait_moves_on_at_once(action_env: str) -> None:
     slots = {
         "wallet": "wechat_pay",
         "problem": "fund_security",
-        "escalation_steps_given": markers("wechat_pay", "fund_security", "platform_support"),
+        "case_progress": progress("wechat_pay", "fund_security", "platform_support"),
     }
     reply, _ = await complained("昨天已经打过95017了", slots, [{"entity": "incident_time", "value": "2026-11-24"}])
     assert "「马上冻结账户和银行卡」（微信支付 95017）" in reply and "报警" in reply
@@ -369,7 +375,7 @@ async def test_past_the_last_step_the_options_are_summed_up(action_env: str) -> 
     given = markers(
         "alipay", "topup_failure", "platform_support", "supervisor", "regulator_12315", "regulator_12363", "legal_route"
     )
-    slots = {"wallet": "alipay", "problem": "topup_failure", "escalation_steps_given": given}
+    slots = {"wallet": "alipay", "problem": "topup_failure", "case_progress": progress_slot(*given)}
     reply, _ = await complained("上个月就走过法律途径了", slots, [{"entity": "incident_time", "value": "2026-10-25"}])
     assert "能走的渠道都已经告诉你了" in reply
 
@@ -378,12 +384,11 @@ async def test_the_letter_after_earlier_complaints_lists_them(action_env: str) -
     slots = {
         "wallet": "alipay",
         "problem": "topup_failure",
-        "escalation_steps_given": markers("alipay", "topup_failure", "platform_support"),
+        "case_progress": progress("alipay", "topup_failure", "platform_support"),
     }
     _, events = await complained("11月18号已经投诉过了", slots, [{"entity": "incident_time", "value": "2026-11-18"}])
     slots = case_slots(
-        escalation_steps_given=slot_value(events, "escalation_steps_given"),
-        case_steps_tried=slot_value(events, "case_steps_tried"),
+        case_progress=slot_value(events, "case_progress"),
     )
     _, letter, *_ = await write_letter(slots)
     assert re.search(r"1\. 联系平台客服（支付宝 95188）：2026年11月18日，没有解决", letter), letter

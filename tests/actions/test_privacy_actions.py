@@ -18,9 +18,7 @@ def tracker_of(sender_id: str) -> Tracker:
     return Tracker(sender_id, {}, latest["parse_data"], [latest], False, None, {}, "action_listen")
 
 
-async def test_confirmed_deletion_removes_only_that_users_case_files(
-    action_env: str, case_files: CaseStore
-) -> None:
+async def test_confirmed_deletion_removes_only_that_users_case_files(action_env: str, case_files: CaseStore) -> None:
     cases = case_files
     cases.save(CaseRecord("rest:alice", "alipay", "topup_failure", order_id="2026112500001"))
     cases.save(CaseRecord("rest:alice", "jd_wallet", "fund_security"))

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.knowledge.store import KnowledgeStore
 from actions.problem_actions import ActionAnswerProblem, ActionGiveNextEscalationStep
 from assistant_core.apology import service_unavailable_text
-from tests.conftest import make_tracker, user_event
+from tests.conftest import given_markers, make_tracker, progress_slot, user_event
 
 
 def texts(dispatcher: CollectingDispatcher) -> str:
@@ -38,7 +38,7 @@ async def test_topup_failure_alipay_gives_checks_then_hotline_evidence_and_first
     assert "证据清单" in answer and "1. " in answer
     assert "第一步" in answer
     assert slot_value(events, "problem") == "topup_failure"
-    assert slot_value(events, "escalation_steps_given") == ["alipay:topup_failure:platform_support"]
+    assert given_markers(slot_value(events, "case_progress")) == ["alipay:topup_failure:platform_support"]
     # the order a user reads: self-checks first, contact before evidence, the step after.
     assert answer.index("先自查") < answer.index("95188") < answer.index("证据清单") < answer.index("第一步")
 
@@ -80,7 +80,7 @@ async def test_full_ladder_gives_every_step_once_then_sums_up(action_env: str, s
     ladder = store.escalation_ladder("topup_failure")
     slots: Dict[str, Any] = {"wallet": "alipay", "problem": "topup_failure"}
     _, events = await run(ActionAnswerProblem(), make_tracker("report_topup_failure", slots=slots))
-    slots["escalation_steps_given"] = slot_value(events, "escalation_steps_given")
+    slots["case_progress"] = slot_value(events, "case_progress")
     seen_titles = [ladder[0].title]
     for expected in ladder[1:]:
         dispatcher, events = await run(
@@ -90,7 +90,7 @@ async def test_full_ladder_gives_every_step_once_then_sums_up(action_env: str, s
         assert expected.title in text, f"expected step {expected.position}: {expected.title}"
         assert f"第 {expected.position} 步" in text
         seen_titles.append(expected.title)
-        slots["escalation_steps_given"] = slot_value(events, "escalation_steps_given")
+        slots["case_progress"] = slot_value(events, "case_progress")
     assert len(set(seen_titles)) == len(ladder)
     dispatcher, events = await run(ActionGiveNextEscalationStep(), make_tracker("ask_next_step", slots=slots))
     summary = texts(dispatcher)
@@ -105,7 +105,7 @@ async def test_legal_step_carries_the_not_legal_advice_note(action_env: str, sto
     legal = [s for s in ladder if s.legal]
     assert legal
     given = [f"jd_wallet:support_unresponsive:{s.key}" for s in ladder if s.position < legal[0].position]
-    slots = {"wallet": "jd_wallet", "problem": "support_unresponsive", "escalation_steps_given": given}
+    slots = {"wallet": "jd_wallet", "problem": "support_unresponsive", "case_progress": progress_slot(*given)}
     dispatcher, _ = await run(ActionGiveNextEscalationStep(), make_tracker("ask_next_step", slots=slots))
     assert legal[0].title in texts(dispatcher)
     assert store.notice("legal_disclaimer") in texts(dispatcher)
@@ -118,25 +118,25 @@ async def test_support_unresponsive_during_a_case_climbs_that_case_ladder(
     slots = {
         "wallet": "alipay",
         "problem": "topup_failure",
-        "escalation_steps_given": ["alipay:topup_failure:platform_support"],
+        "case_progress": progress_slot("alipay:topup_failure:platform_support"),
     }
     dispatcher, events = await run(
         ActionAnswerProblem(), make_tracker("report_support_unresponsive", "客服还是不处理", slots=slots)
     )
     assert second.title in texts(dispatcher)
     assert "证据清单" not in texts(dispatcher)
-    assert "alipay:topup_failure:" + second.key in slot_value(events, "escalation_steps_given")
+    assert "alipay:topup_failure:" + second.key in given_markers(slot_value(events, "case_progress"))
 
 
 async def test_wallet_switch_starts_the_new_wallet_case_at_its_first_step(action_env: str) -> None:
     slots = {
         "wallet": "wechat_pay",
         "problem": "topup_failure",
-        "escalation_steps_given": ["alipay:topup_failure:platform_support", "alipay:topup_failure:supervisor"],
+        "case_progress": progress_slot("alipay:topup_failure:platform_support", "alipay:topup_failure:supervisor"),
     }
     dispatcher, events = await run(ActionAnswerProblem(), make_tracker("inform", "那微信呢", slots=slots))
     assert "95017" in texts(dispatcher) and "第一步" in texts(dispatcher)
-    given = slot_value(events, "escalation_steps_given")
+    given = given_markers(slot_value(events, "case_progress"))
     assert "wechat_pay:topup_failure:platform_support" in given
     assert "alipay:topup_failure:supervisor" in given  # the Alipay case is still remembered
 

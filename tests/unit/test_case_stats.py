@@ -9,7 +9,7 @@ import pytest
 
 from actions import case_stats
 from actions.case_store import CaseStore
-from actions.knowledge.store import import_seed, make_engine
+from actions.knowledge.store import KnowledgeStore, import_seed, make_engine
 from assistant_core.records import CaseRecord, StepTried
 from assistant_core.seed import load_seed
 from tests.conftest import SEED_PATH
@@ -64,13 +64,18 @@ def test_counts_by_problem_wallet_and_step(seeded_cases: CaseStore) -> None:
     }
 
 
-def test_saving_a_case_again_updates_it(seeded_cases: CaseStore) -> None:
+def test_saving_a_case_again_updates_it_and_the_store_counts_the_letters(
+    seeded_cases: CaseStore, store: KnowledgeStore
+) -> None:
     cases = seeded_cases
-    before = cases.get("wx-openid-u1", "alipay", "topup_failure")
-    assert before is not None
-    cases.save(CaseRecord("wx-openid-u1", "alipay", "topup_failure", "supervisor", 2, letters_written=2))
+    template = store.letter_kit().templates[0]
+    record = CaseRecord("wx-openid-u1", "alipay", "topup_failure", "supervisor", 2)
+    cases.save(record, letter=template)
+    cases.save(record, letter=template)
+    cases.save(record)  # a step recorded later keeps the letters written
     after = cases.get("wx-openid-u1", "alipay", "topup_failure")
-    assert after is not None and (after.step_reached, after.letters_written) == ("supervisor", 2)
+    assert after is not None
+    assert (after.step_reached, after.letter_template, after.letters_written) == ("supervisor", template.key, 2)
     assert sum(c.cases for c in cases.counts()) == len(CASES)
 
 
