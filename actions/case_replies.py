@@ -15,31 +15,6 @@ from assistant_core.records import EscalationStep, Platform
 WEEKDAYS = "一二三四五六日"
 NEXT_STEP_PROMPT = "回复「还是不行」，我告诉你下一步。"
 
-ASK = {
-    "problem": "写投诉信前，先告诉我是哪类问题：",
-    "amount": "涉及多少钱？比如「500元」「两千五」。记不清就回复「跳过」。",
-    "incident_time": "大概是什么时候发生的？比如「昨天晚上」「11月3号下午三点」。记不清就回复「跳过」。",
-    "demand": "你希望对方怎么解决？点下面的按钮，或者直接打字，说几个都行（比如「退款并道歉」）。",
-}
-PROBLEM_BUTTONS = (
-    ("充值失败/没到账", "report_topup_failure"),
-    ("钱被盗刷/被骗", "report_fund_security"),
-    ("客服不处理", "report_support_unresponsive"),
-)
-DEMAND_BUTTONS = (
-    ("退款", "refund"),
-    ("解冻账户", "unfreeze"),
-    ("道歉", "apology"),
-    ("赔偿损失", "compensation"),
-    ("查明原因", "investigate"),
-)
-ASK_AGAIN = {
-    "amount": "没认出金额 🤔 可以写成「500元」「两千五」「¥1,200」；记不清就回复「跳过」。",
-    "incident_time": "没认出时间 🤔 可以写成「昨天晚上」「11月3号下午三点」「上周五」；记不清就回复「跳过」。",
-    "demand": "没认出你的诉求 🤔 可以说「退款」「解冻账户」「道歉」「赔偿损失」「查明原因」，也可以说几个。",
-}
-
-
 def day_with_weekday(day: dt.date) -> str:
     """2026年12月2日（周三）"""
     return f"{format_date(day)}（周{WEEKDAYS[day.weekday()]}）"

@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+from actions.knowledge.rows import record_row, row_record
 from actions.knowledge.store import KnowledgeStoreUnavailable
 from assistant_core.records import CaseCount, CaseRecord, LetterTemplate, StepTried
 
@@ -68,17 +69,14 @@ class CaseStoreUnavailable(KnowledgeStoreUnavailable):
     """The case-file database cannot be reached (the user gets the same calm apology)."""
 
 
+_KEY_COLUMNS = ("id", "conversation_id", "wallet", "problem", "created_at", "updated_at")
+_LETTER_COLUMNS = ("letter_template", "letter_version", "letters_written")
+
+
 def _row_values(case: CaseRecord) -> dict[str, Any]:
-    return {
-        "step_reached": case.step_reached,
-        "step_position": case.step_position,
-        "amount": case.amount,
-        "incident_time": case.incident_time,
-        "order_id": case.order_id,
-        "demands": list(case.demands),
-        "ticket_ids": list(case.ticket_ids),
-        "steps_tried": [step.to_json() for step in case.steps_tried],
-    }
+    """The columns a save writes (the key and the letter counts are the store's)."""
+    row = record_row(case_files, case, steps_tried=[step.to_json() for step in case.steps_tried])
+    return {name: value for name, value in row.items() if name not in (*_KEY_COLUMNS, *_LETTER_COLUMNS)}
 
 
 class CaseStore:
@@ -150,21 +148,8 @@ class CaseStore:
             raise CaseStoreUnavailable(str(exc)) from exc
         if row is None:
             return None
-        return CaseRecord(
-            conversation_id=row.conversation_id,
-            wallet=row.wallet,
-            problem=row.problem,
-            step_reached=row.step_reached,
-            step_position=row.step_position,
-            amount=row.amount,
-            incident_time=row.incident_time,
-            order_id=row.order_id,
-            demands=tuple(row.demands or ()),
-            ticket_ids=tuple(row.ticket_ids or ()),
-            steps_tried=tuple(StepTried.from_json(item) for item in row.steps_tried or ()),
-            letter_template=row.letter_template,
-            letter_version=row.letter_version,
-            letters_written=row.letters_written,
+        return row_record(
+            CaseRecord, row, steps_tried=tuple(StepTried.from_json(item) for item in row.steps_tried or ())
         )
 
     def counts(self) -> tuple[CaseCount, ...]:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from abc import ABCMeta, abstractmethod
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -116,7 +115,7 @@ class ValidateComplaintLetterForm(FormValidationAction):
             return {slot: names.VALUE_UNKNOWN}
         if intent in _DIGRESSIONS:
             return {}
-        dispatcher.utter_message(text=case_replies.ASK_AGAIN[slot])
+        dispatcher.utter_message(response=f"utter_ask_again_{slot}")
         return {slot: None}
 
 
@@ -158,67 +157,3 @@ class ActionWriteComplaintLetter(CaseAction):
         dispatcher.utter_message(text=case_replies.disclaimer(store.notice(names.NOTICE_LEGAL_DISCLAIMER)))
         self.cases_factory().save(case.record(ladder), now=self.clock(), letter=template)
         return []
-
-
-class _AskSlot(Action, metaclass=ABCMeta):
-    """Ask for one essential of the letter (Rasa runs `action_ask_<slot>` when the form requests it)."""
-
-    slot = ""
-
-    @abstractmethod
-    def name(self) -> Text:
-        """`action_ask_<slot>`."""
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=case_replies.ASK[self.slot], buttons=self.buttons())
-        return []
-
-    def buttons(self) -> List[Dict[Text, Any]]:
-        return []
-
-
-class ActionAskProblem(_AskSlot):
-    """Which problem the letter is about, with one button per problem."""
-
-    slot = names.SLOT_PROBLEM
-
-    def name(self) -> Text:
-        return names.ACTION_ASK_PROBLEM
-
-    def buttons(self) -> List[Dict[Text, Any]]:
-        return [{"title": title, "payload": f"/{intent}"} for title, intent in case_replies.PROBLEM_BUTTONS]
-
-
-class ActionAskAmount(_AskSlot):
-    """How much money is involved."""
-
-    slot = names.SLOT_AMOUNT
-
-    def name(self) -> Text:
-        return names.ACTION_ASK_AMOUNT
-
-
-class ActionAskIncidentTime(_AskSlot):
-    """When it happened."""
-
-    slot = names.SLOT_INCIDENT_TIME
-
-    def name(self) -> Text:
-        return names.ACTION_ASK_INCIDENT_TIME
-
-
-class ActionAskDemand(_AskSlot):
-    """What the user wants, with one button per demand."""
-
-    slot = names.SLOT_DEMAND
-
-    def name(self) -> Text:
-        return names.ACTION_ASK_DEMAND
-
-    def buttons(self) -> List[Dict[Text, Any]]:
-        return [
-            {"title": title, "payload": f'/{names.INTENT_INFORM}{{"{names.ENTITY_DEMAND}":"{key}"}}'}
-            for title, key in case_replies.DEMAND_BUTTONS
-        ]

@@ -89,10 +89,6 @@ FORM_COMPLAINT_LETTER = "complaint_letter_form"
 
 VALUE_UNKNOWN = "unknown"
 """Slot value of an essential the user could not give when the letter form asked ("记不清了")."""
-ACTION_ASK_PROBLEM = "action_ask_problem"
-ACTION_ASK_AMOUNT = "action_ask_amount"
-ACTION_ASK_INCIDENT_TIME = "action_ask_incident_time"
-ACTION_ASK_DEMAND = "action_ask_demand"
 
 # --- The user's records (个人信息保护法) -----------------------------------------------------------
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, Optional
 
 import yaml
 
 from actions.knowledge.store import KnowledgeStore
-from assistant_core.records import PLATFORM_FACTS, LetterKit, Platform, Provenance, Source
+from assistant_core.records import PLATFORM_FACTS, LetterKit, Platform, Provenance
 from assistant_core.seed import ADVICE_KINDS
 
 
@@ -15,9 +16,24 @@ def _prov(p: Provenance) -> dict[str, Any]:
     return {"source": p.source, "verified_on": p.verified_on}
 
 
-def _source(s: Source) -> dict[str, Any]:
-    optional = {"url": s.url, "passage": s.passage, "read_on": s.read_on}
-    return {"key": s.key, "kind": s.kind, "title": s.title, **{k: v for k, v in optional.items() if v is not None}}
+SEED_NAMES = {"platform_key": "wallet", "category_key": "category", "when_to_use": "when"}
+"""Record fields whose seed key is another word."""
+
+
+def _entry(record: Any, *skip: str, names: Optional[dict[str, str]] = None) -> dict[str, Any]:
+    """A record as a seed entry: its fields in order (renamed as the seed names them), provenance
+    flattened, tuples as lists; fields without a value (None, empty) are left out."""
+    renamed = {**SEED_NAMES, **(names or {})}
+    entry: dict[str, Any] = {}
+    for field in dataclasses.fields(record):
+        value = getattr(record, field.name)
+        if field.name in skip or value is None or value == ():
+            continue
+        if isinstance(value, Provenance):
+            entry.update(_prov(value))
+        else:
+            entry[renamed.get(field.name, field.name)] = list(value) if isinstance(value, tuple) else value
+    return entry
 
 
 def _platform(p: Platform) -> dict[str, Any]:
@@ -36,28 +52,14 @@ def dump_seed(store: KnowledgeStore) -> str:
     sections = store.everything()
     document: dict[str, Any] = {
         "version": sections["version"],
-        "sources": [_source(s) for s in sections["sources"]],
+        "sources": [_entry(s) for s in sections["sources"]],
         "platforms": [_platform(p) for p in sections["platforms"]],
     }
     if sections["products"]:
-        document["products"] = [
-            {
-                "key": p.key,
-                "name": p.name,
-                "wallet": p.platform_key,
-                "aliases": list(p.aliases),
-                "description": p.description,
-                **({"operator": p.operator} if p.operator else {}),
-                **_prov(p.provenance),
-            }
-            for p in sections["products"]
-        ]
+        document["products"] = [_entry(p) for p in sections["products"]]
     document["categories"] = [
         {
-            "key": c.key,
-            "name": c.name,
-            "summary": c.summary,
-            **_prov(c.provenance),
+            **_entry(c, "advice"),
             "advice": {
                 kind: [{"text": a.text, **_prov(a.provenance)} for a in c.advice_items_of_kind(kind)]
                 for kind in ADVICE_KINDS
@@ -66,34 +68,9 @@ def dump_seed(store: KnowledgeStore) -> str:
         }
         for c in sections["categories"]
     ]
-    document["evidence_items"] = [
-        {
-            "category": e.category_key,
-            "platform": e.platform_key,
-            "position": e.position,
-            "text": e.text,
-            **_prov(e.provenance),
-        }
-        for e in sections["evidence_items"]
-    ]
-    document["escalation_steps"] = [
-        {
-            "category": s.category_key,
-            "position": s.position,
-            "key": s.key,
-            "title": s.title,
-            "contact": s.contact,
-            "when": s.when_to_use,
-            "advice": s.advice,
-            **({"suggested_wait_days": s.suggested_wait_days} if s.suggested_wait_days is not None else {}),
-            "legal": s.legal,
-            **({"wallets": list(s.wallets)} if s.wallets else {}),
-            **({"except_wallets": list(s.except_wallets)} if s.except_wallets else {}),
-            **_prov(s.provenance),
-        }
-        for s in sections["escalation_steps"]
-    ]
-    document["notices"] = {n.key: {"text": n.text, **_prov(n.provenance)} for n in sections["notices"]}
+    document["evidence_items"] = [_entry(e, names={"platform_key": "platform"}) for e in sections["evidence_items"]]
+    document["escalation_steps"] = [_entry(s) for s in sections["escalation_steps"]]
+    document["notices"] = {n.key: _entry(n, "key") for n in sections["notices"]}
     if sections.get("letter_templates") is not None:
         document["letter_templates"] = _letters(sections["letter_templates"])
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=120)
@@ -101,23 +78,9 @@ def dump_seed(store: KnowledgeStore) -> str:
 
 def _letters(kit: LetterKit) -> dict[str, Any]:
     """The `letter_templates` section in seed layout."""
-    optional = ("respondent_if_not_institution", "respondent_unverified")
     return {
         **_prov(kit.provenance),
         "facts": dict(kit.facts),
         "demands": dict(kit.demands),
-        "templates": [
-            {
-                "key": t.key,
-                "version": t.version,
-                "for_steps": list(t.for_steps),
-                "addressee": t.addressee,
-                **{field: getattr(t, field) for field in optional if getattr(t, field)},
-                "send_via": t.send_via,
-                "subject": t.subject,
-                "paragraphs": list(t.paragraphs),
-                **_prov(t.provenance),
-            }
-            for t in kit.templates
-        ],
+        "templates": [_entry(t) for t in kit.templates],
     }

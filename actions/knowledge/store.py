@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from actions.knowledge import schema
 from actions.knowledge.engine import make_engine
+from actions.knowledge.rows import row_record
 from actions.knowledge.store_import import import_seed, seed_fingerprint
 from assistant_core.records import (
     AdviceItem,
@@ -52,10 +53,6 @@ PROVENANCE_TABLES = (
 
 class KnowledgeStoreUnavailable(RuntimeError):
     """The database cannot be reached or has not been seeded."""
-
-
-def _prov(row: Any) -> Provenance:
-    return Provenance(row.source, row.verified_on)
 
 
 class KnowledgeStore:
@@ -131,21 +128,9 @@ class KnowledgeStore:
         facts: dict[str, dict[str, Provenance]] = {}
         fact_table = schema.platform_fact_sources
         for row in self._rows(select(fact_table).where(fact_table.c.platform_key.in_(keys))):
-            facts.setdefault(row.platform_key, {})[row.field] = _prov(row)
+            facts.setdefault(row.platform_key, {})[row.field] = Provenance(row.source, row.verified_on)
         return tuple(
-            Platform(
-                key=r.key,
-                name=r.name,
-                hotline=r.hotline,
-                is_payment_institution=None if r.is_payment_institution is None else bool(r.is_payment_institution),
-                provenance=facts.get(r.key, {}),
-                position=r.position,
-                aliases=tuple(aliases.get(r.key, ())),
-                operator=r.operator,
-                in_app_route=r.in_app_route,
-                website=r.website,
-                hotline_note=r.hotline_note,
-            )
+            row_record(Platform, r, provenance=facts.get(r.key, {}), aliases=tuple(aliases.get(r.key, ())))
             for r in rows
         )
 
@@ -174,18 +159,8 @@ class KnowledgeStore:
 
     def products(self) -> tuple[Product, ...]:
         """Credit and fund products reached inside a wallet's app, in seed order of keys."""
-        return tuple(
-            Product(
-                key=r.key,
-                name=r.name,
-                platform_key=r.platform_key,
-                aliases=tuple(r.aliases),
-                description=r.description,
-                provenance=_prov(r),
-                operator=r.operator,
-            )
-            for r in self._rows(select(schema.products).order_by(schema.products.c.key))
-        )
+        rows = self._rows(select(schema.products).order_by(schema.products.c.key))
+        return tuple(row_record(Product, r) for r in rows)
 
     def product_named_in(self, texts: list[str], platform_key: Optional[str]) -> Optional[Product]:
         """The product of this wallet that the user's messages name (the latest mention wins), or None."""
@@ -208,14 +183,7 @@ class KnowledgeStore:
                 .where(schema.advice_items.c.category_key == key)
                 .order_by(schema.advice_items.c.kind, schema.advice_items.c.position)
             )
-        row = rows[0]
-        return Category(
-            key=row.key,
-            name=row.name,
-            summary=row.summary,
-            provenance=_prov(row),
-            advice=tuple(AdviceItem(a.category_key, a.kind, a.position, a.text, _prov(a)) for a in advice_rows),
-        )
+        return row_record(Category, rows[0], advice=tuple(row_record(AdviceItem, a) for a in advice_rows))
 
     def evidence_checklist(self, category_key: str, platform_key: Optional[str]) -> tuple[EvidenceItem, ...]:
         """General items for the category, then the wallet's own items, each in order."""
@@ -228,30 +196,14 @@ class KnowledgeStore:
             .where(table.c.category_key == category_key, condition)
             .order_by(table.c.platform_key.is_not(None), table.c.position)
         )
-        return tuple(EvidenceItem(r.category_key, r.platform_key, r.position, r.text, _prov(r)) for r in rows)
+        return tuple(row_record(EvidenceItem, r) for r in rows)
 
     def _steps(self, condition: Any = None) -> tuple[EscalationStep, ...]:
         table = schema.escalation_steps
         statement = select(table).order_by(table.c.category_key, table.c.position, table.c.id)
         if condition is not None:
             statement = statement.where(condition)
-        return tuple(
-            EscalationStep(
-                category_key=r.category_key,
-                position=r.position,
-                key=r.key,
-                title=r.title,
-                contact=r.contact,
-                when_to_use=r.when_to_use,
-                advice=r.advice,
-                suggested_wait_days=r.suggested_wait_days,
-                legal=bool(r.legal),
-                provenance=_prov(r),
-                wallets=tuple(r.wallets),
-                except_wallets=tuple(r.except_wallets),
-            )
-            for r in self._rows(statement)
-        )
+        return tuple(row_record(EscalationStep, r) for r in self._rows(statement))
 
     def escalation_ladder(self, category_key: str, platform_key: Optional[str] = None) -> tuple[EscalationStep, ...]:
         """The category's escalation steps for this wallet (or any wallet), first to last; never empty."""
@@ -282,34 +234,17 @@ class KnowledgeStore:
         for row in self._rows(select(step_table).order_by(step_table.c.template_key, step_table.c.position)):
             steps.setdefault(row.template_key, []).append(row.step_key)
         phrase_rows = self._rows(select(schema.letter_phrases).order_by(schema.letter_phrases.c.key))
-        templates = tuple(
-            LetterTemplate(
-                key=r.key,
-                version=r.version,
-                for_steps=tuple(steps.get(r.key, ())),
-                addressee=r.addressee,
-                send_via=r.send_via,
-                subject=r.subject,
-                paragraphs=tuple(r.paragraphs),
-                provenance=_prov(r),
-                respondent_if_not_institution=r.respondent_if_not_institution,
-                respondent_unverified=r.respondent_unverified,
-            )
-            for r in rows
-        )
+        templates = tuple(row_record(LetterTemplate, r, for_steps=tuple(steps.get(r.key, ()))) for r in rows)
         return LetterKit(
             templates=templates,
             facts={r.key: r.text for r in phrase_rows if r.kind == "fact"},
             demands={r.key: r.text for r in phrase_rows if r.kind == "demand"},
-            provenance=next((_prov(r) for r in phrase_rows), templates[0].provenance),
+            provenance=next((Provenance(r.source, r.verified_on) for r in phrase_rows), templates[0].provenance),
         )
 
     def sources(self) -> tuple[Source, ...]:
         """The declared sources, by key."""
-        return tuple(
-            Source(r.key, r.kind, r.title, r.url, r.passage, r.read_on)
-            for r in self._rows(select(schema.sources).order_by(schema.sources.c.key))
-        )
+        return tuple(row_record(Source, r) for r in self._rows(select(schema.sources).order_by(schema.sources.c.key)))
 
     def stale_facts(self, today: dt.date, max_age_days: int) -> int:
         """How many facts were last verified more than `max_age_days` before `today`."""
@@ -341,10 +276,8 @@ class KnowledgeStore:
                 "platforms": self.platforms(),
                 "products": self.products(),
                 "categories": tuple(self.category(k) for k in keys),
-                "evidence_items": tuple(
-                    EvidenceItem(r.category_key, r.platform_key, r.position, r.text, _prov(r)) for r in evidence
-                ),
+                "evidence_items": tuple(row_record(EvidenceItem, r) for r in evidence),
                 "escalation_steps": self._steps(),
-                "notices": tuple(Notice(r.key, r.text, _prov(r)) for r in notices),
+                "notices": tuple(row_record(Notice, r) for r in notices),
                 "letter_templates": self.letter_kit() if has_letters else None,
             }

@@ -98,7 +98,7 @@ class WeChatInput(InputChannel):
             api = CustomerServiceClient(settings.app_id, settings.app_secret, settings.api_base_url)
         self._api = api
         self._dedupe: RequestDeduplicator[Chunks] = RequestDeduplicator(
-            ttl_seconds=max(600.0, 2 * settings.timestamp_window_seconds)
+            BoundedTTLMap(ttl_seconds=max(600.0, 2 * settings.timestamp_window_seconds))
         )
         self._buttons: BoundedTTLMap[str, dict[str, str]] = BoundedTTLMap(BUTTON_MEMORY_USERS, BUTTON_MEMORY_SECONDS)
         self._background: set[asyncio.Task[None]] = set()

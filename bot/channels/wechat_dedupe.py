@@ -18,7 +18,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Optional, TypeVar
 
 logger = logging.getLogger(__name__)
 
@@ -104,14 +104,9 @@ class _Flight(Generic[T]):
 class RequestDeduplicator(Generic[T]):
     """Runs the work for each key once and shares its result between retries."""
 
-    def __init__(
-        self,
-        max_entries: int = DEFAULT_MAX_ENTRIES,
-        ttl_seconds: float = DEFAULT_TTL_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        """Create an empty deduplicator."""
-        self._flights: BoundedTTLMap[str, _Flight[T]] = BoundedTTLMap(max_entries, ttl_seconds, clock)
+    def __init__(self, flights: Optional[BoundedTTLMap[str, "_Flight[T]"]] = None) -> None:
+        """Create an empty deduplicator; `flights` sets its size, lifetime and clock."""
+        self._flights: BoundedTTLMap[str, _Flight[T]] = flights if flights is not None else BoundedTTLMap()
         self._background: set[asyncio.Task[None]] = set()
 
     async def run(

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -34,6 +34,7 @@ from spacy.language import Language
 
 from assistant_core.clock import LOCAL_TIMEZONE, local_zone, utc_now
 from bot.nlu import fact_pipeline
+from bot.nlu.stored_component import StoredStateComponent
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def message_time(metadata: Any, clock: Callable[[], dt.datetime], zone: dt.tzinf
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class ComplaintFactExtractor(GraphComponent, EntityExtractorMixin):
+class ComplaintFactExtractor(StoredStateComponent, EntityExtractorMixin):
     """Amount, incident time, order/ticket numbers and demand, from a blank spaCy `zh` pipeline."""
 
     @staticmethod
@@ -70,31 +71,11 @@ class ComplaintFactExtractor(GraphComponent, EntityExtractorMixin):
     def required_packages() -> List[Text]:
         return ["spacy", "jieba", "cn2an"]
 
-    def __init__(
-        self,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        nlp: Optional[Language] = None,
-        clock: Optional[Callable[[], dt.datetime]] = None,
-    ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._nlp = nlp
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
+        super().__init__(config, model_storage, resource)
+        self._nlp: Optional[Language] = None
         self._zone = local_zone(str(self._config["timezone"]))
-        self.clock: Callable[[], dt.datetime] = clock or utc_now
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "ComplaintFactExtractor":
-        """A new, untrained component (the pipeline is built by `train`)."""
-        return cls(config, model_storage, resource)
+        self.clock: Callable[[], dt.datetime] = utc_now
 
     def train(self, training_data: TrainingData) -> Resource:
         """Build the spaCy pipeline and save it into the model."""
@@ -103,23 +84,14 @@ class ComplaintFactExtractor(GraphComponent, EntityExtractorMixin):
             self._nlp.to_disk(directory / PIPELINE_DIR)
         return self._resource
 
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "ComplaintFactExtractor":
-        """Load the pipeline saved in the model; rebuild it if the model has none."""
-        try:
-            with model_storage.read_from(resource) as directory:
-                nlp = fact_pipeline.load_pipeline(directory / PIPELINE_DIR)
-        except (ValueError, OSError) as exc:
-            logger.warning("No saved fact pipeline in the model (%s): building it. Fix: retrain.", exc)
-            nlp = fact_pipeline.build_pipeline()
-        return cls(config, model_storage, resource, nlp=nlp)
+    def restore(self, directory: Path) -> None:
+        """Load the pipeline saved in the model."""
+        self._nlp = fact_pipeline.load_pipeline(directory / PIPELINE_DIR)
+
+    def restore_failed(self, error: Exception) -> None:
+        """A model without the pipeline: build it (the rules need no training)."""
+        logger.warning("No saved fact pipeline in the model (%s): building it. Fix: retrain.", error)
+        self._nlp = fact_pipeline.build_pipeline()
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Add the facts of each message to its entities."""

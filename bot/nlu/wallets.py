@@ -13,10 +13,10 @@ from the seed by `python -m actions.knowledge.nlu_aliases`). Matching rules:
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Pattern, Text
 
 import rasa.shared.utils.io
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -34,6 +34,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.normalise import normalise
+from bot.nlu.stored_component import StoredStateComponent
 
 NAMES_FILE = "wallet_names.json"
 _SPACES = re.compile(r"\s+")
@@ -97,7 +98,7 @@ def names_from_training_data(training_data: TrainingData, entity: str) -> Dict[s
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class WalletEntityExtractor(GraphComponent, EntityExtractorMixin):
+class WalletEntityExtractor(StoredStateComponent, EntityExtractorMixin):
     """Finds wallet names of the lookup table on the normalised text, as platform keys."""
 
     @staticmethod
@@ -105,33 +106,14 @@ class WalletEntityExtractor(GraphComponent, EntityExtractorMixin):
         """The lookup table (and entity) the names come from."""
         return {"entity": "wallet"}
 
-    def __init__(
-        self,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        names: Optional[Dict[str, str]] = None,
-    ) -> None:
-        self._config = config
-        self._model_storage = model_storage
-        self._resource = resource
-        self._set_names(names or {})
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
+        super().__init__(config, model_storage, resource)
+        self._set_names({})
 
     def _set_names(self, names: Dict[str, str]) -> None:
         self._names = names  # name as listed → platform key
         self._keys = {compact(n): k for n, k in names.items()}
         self._matcher = build_matcher(names)
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "WalletEntityExtractor":
-        """An untrained extractor."""
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Read the names from the lookup table and persist them."""
@@ -142,23 +124,12 @@ class WalletEntityExtractor(GraphComponent, EntityExtractorMixin):
             rasa.shared.utils.io.dump_obj_as_json_to_file(directory / NAMES_FILE, self._names)
         return self._resource
 
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "WalletEntityExtractor":
-        """Load the names persisted at training."""
-        try:
-            with model_storage.read_from(resource) as directory:
-                names = rasa.shared.utils.io.read_json_file(directory / NAMES_FILE)
-        except (ValueError, FileNotFoundError):
-            rasa.shared.utils.io.raise_warning("WalletEntityExtractor has no names in the model; retrain.")
-            names = {}
-        return cls(config, model_storage, resource, names)
+    def restore(self, directory: Path) -> None:
+        """The names persisted at training."""
+        self._set_names(rasa.shared.utils.io.read_json_file(directory / NAMES_FILE))
+
+    def restore_failed(self, error: Exception) -> None:
+        rasa.shared.utils.io.raise_warning(f"WalletEntityExtractor has no names in the model ({error}); retrain.")
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Append the wallet entities of each message."""

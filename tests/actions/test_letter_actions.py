@@ -7,18 +7,18 @@ import re
 from typing import Any, Dict, List, Optional
 
 import pytest
+import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.case_actions import ActionRecordEarlierComplaint
 from actions.case_store import CaseStore
 from actions.knowledge.store import KnowledgeStore
 from actions.letter_actions import (
-    ActionAskDemand,
-    ActionAskProblem,
     ActionWriteComplaintLetter,
     ValidateComplaintLetterForm,
 )
-from tests.conftest import given_markers, make_tracker, progress_slot, taken_items, user_event
+from assistant_core.seed import DEMAND_KEYS
+from tests.conftest import ROOT, given_markers, make_tracker, progress_slot, taken_items, user_event
 
 TODAY = dt.datetime(2026, 11, 25, 6, 30, tzinfo=dt.timezone.utc)  # 14:30 in Beijing, a Wednesday
 ORDER_ID = "2024110322001412345678"
@@ -284,18 +284,15 @@ def test_demands_are_known_keys_without_repeats() -> None:
     }
 
 
-async def test_ask_actions_offer_buttons() -> None:
-    dispatcher = CollectingDispatcher()
-    await ActionAskDemand().run(dispatcher, make_tracker("request_complaint_letter"), {})
-    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
-    assert '/inform{"demand":"refund"}' in payloads and len(payloads) == 5
-    dispatcher = CollectingDispatcher()
-    await ActionAskProblem().run(dispatcher, make_tracker("request_complaint_letter"), {})
-    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [
-        "/report_topup_failure",
-        "/report_fund_security",
-        "/report_support_unresponsive",
-    ]
+def test_the_letter_questions_offer_buttons_the_letter_understands() -> None:
+    """The form asks with domain responses; their buttons send problems and demands the letter knows."""
+    responses = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    demands = [b["payload"] for b in responses["utter_ask_demand"][0]["buttons"]]
+    assert demands == [f'/inform{{"demand":"{key}"}}' for key in DEMAND_KEYS]
+    problems = [b["payload"] for b in responses["utter_ask_problem"][0]["buttons"]]
+    assert problems == ["/report_topup_failure", "/report_fund_security", "/report_support_unresponsive"]
+    for slot in ("amount", "incident_time", "demand"):
+        assert f"utter_ask_again_{slot}" in responses, slot
 
 
 # --- "我上周已经投诉了" -------------------------------------------------------------------------

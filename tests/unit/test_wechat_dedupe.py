@@ -123,7 +123,7 @@ async def test_failing_work_reaches_waiters_and_late_failures_are_only_logged(
 
 async def test_entries_expire_and_memory_is_bounded() -> None:
     clock = FakeClock()
-    dedupe: RequestDeduplicator[str] = RequestDeduplicator(max_entries=3, ttl_seconds=60, clock=clock)
+    dedupe: RequestDeduplicator[str] = RequestDeduplicator(BoundedTTLMap(max_entries=3, ttl_seconds=60, clock=clock))
     work, later = Work(), Deliveries()
     for key in ("a", "b", "c", "d", "e"):
         await dedupe.run(key, work, 1.0, later)
