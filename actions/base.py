@@ -14,11 +14,12 @@ from typing import Any, Callable, Dict, List, Optional, Text, TypeVar
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import names
+from actions import names, replies
 from actions.case import Case, case_from_tracker
 from actions.case_store import CaseStore
 from actions.conversation import mentions_code
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable, make_engine
+from actions.numbers import numbers_in, unknown_numbers
 from assistant_core.apology import service_unavailable_text
 from assistant_core.clock import utc_now
 from assistant_core.records import EscalationStep, Platform
@@ -61,6 +62,8 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
 
     store_factory = staticmethod(knowledge_store)
     cases_factory = staticmethod(case_store)
+    answers_about_codes = False
+    """True for an action whose answer is itself the never-share-codes advice."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -73,10 +76,11 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
         try:
             store = self.store_factory()
             events = self.answer(dispatcher, tracker, store)
-            if mentions_code(tracker):
+            if mentions_code(tracker) and not self.answers_about_codes:
                 warning = store.notice(names.NOTICE_FRAUD_WARNING)
                 if not any(warning in (m.get("text") or "") for m in dispatcher.messages):
                     dispatcher.utter_message(text=warning)
+            self._correct_numbers(dispatcher, tracker, store)
             return events
         except KnowledgeStoreUnavailable as exc:
             logger.error(
@@ -87,6 +91,17 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
             )
             dispatcher.utter_message(text=service_unavailable_text(Settings.from_env().knowledge_seed_path))
             return []
+
+    @staticmethod
+    def _correct_numbers(dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore) -> None:
+        """A phone number the user offers that the store does not know gets the verified one beside it."""
+        wrong = unknown_numbers((tracker.latest_message or {}).get("text") or "", numbers_in(store.contacts()))
+        if not wrong:
+            return
+        wallet = tracker.get_slot(names.SLOT_WALLET)
+        platform = store.platform(wallet) if wallet else None
+        right = replies.platform_contact(platform) if platform else replies.all_hotlines(store.platforms())
+        dispatcher.utter_message(response=names.UTTER_WRONG_NUMBER, number="、".join(wrong), right=right)
 
     @abstractmethod
     def answer(

@@ -19,6 +19,7 @@ from rasa_sdk.events import SlotSet
 
 from actions import names
 from actions.conversation import report_text, reported_problem
+from actions.numbers import digits, numbers_in, phone_numbers
 from assistant_core import case_progress
 from assistant_core.case_progress import LadderProgress
 from assistant_core.records import CaseRecord, EscalationStep, Platform, StepTried
@@ -77,12 +78,13 @@ class Case:
         """This case after the assistant gave `step`."""
         return replace(self, progress=self.progress.with_given(step.key))
 
-    def with_taken(self, tried: StepTried, ladder: Sequence[EscalationStep]) -> "Case":
-        """This case after the user took `tried`: it and every step below it count as given."""
+    def with_taken(self, tried: StepTried, ladder: Sequence[EscalationStep], steps_below_given: bool = True) -> "Case":
+        """This case after the user took `tried`. Reached along the ladder ("我已经投诉了"), every
+        step below it counts as given too; said up front ("被盗刷了，已经报警了"), only it does."""
         position = next((s.position for s in ladder if s.key == tried.step_key), None)
         progress = self.progress
         for step in ladder:
-            if position is not None and step.position <= position:
+            if position is not None and (step.position < position and steps_below_given or step.key == tried.step_key):
                 progress = progress.with_given(step.key)
         return replace(self, progress=progress.with_taken(tried))
 
@@ -105,18 +107,18 @@ class Case:
     def step_named_in(
         self, text: str, ladder: Sequence[EscalationStep], platform: Optional[Platform]
     ) -> Optional[EscalationStep]:
-        """The step whose phone number the user mentions: 12315, 12363, 110 … or the wallet's hotline."""
-        mentioned = set(re.findall(r"\d{3,}", text.replace("-", "")))
-        if not mentioned:
+        """The step the user names: by its number (12315, 110 …), its words (派出所, 消协) or the wallet's
+        hotline; the highest one named. The wallet's own support means the highest such step given."""
+        named = steps_named(text, ladder)
+        if platform is not None and digits(platform.hotline) in {digits(n) for n in phone_numbers(text)}:
+            named += [s for s in ladder if s.uses_platform_contact][:1]
+        if not named:
             return None
-        for step in sorted(ladder, key=lambda s: -s.position):
-            if not step.uses_platform_contact and set(re.findall(r"\d{3,}", step.contact)) & mentioned:
-                return step
-        if platform is not None and platform.hotline.replace("-", "") in mentioned:
-            on_platform = [s for s in ladder if s.uses_platform_contact]
-            given = [s for s in on_platform if s.key in self.progress.given]
-            return max(given, key=lambda s: s.position) if given else (on_platform[0] if on_platform else None)
-        return None
+        step = max(named, key=lambda s: s.position)
+        if step.uses_platform_contact:
+            given = [s for s in ladder if s.uses_platform_contact and s.key in self.progress.given]
+            return max([step, *given], key=lambda s: s.position)
+        return step
 
     # --- back to the slot and to the store -------------------------------------------------------
 
@@ -144,6 +146,28 @@ class Case:
         )
 
 
+_CLAUSES = re.compile(r"[，,。！!？?；;\n]")
+_DONE = re.compile(r"已经|已|过")
+_ASKING = re.compile(r"吗|么|要不要|需不需要|该不该|是否|能不能|可不可以|怎么")
+
+
+def steps_named(text: str, ladder: Sequence[EscalationStep]) -> list[EscalationStep]:
+    """Steps whose contact number or words (`said_as`) occur in `text`."""
+    numbers = {digits(n) for n in phone_numbers(text)}
+    return [
+        step for step in ladder if numbers & numbers_in([step.contact]) or any(word in text for word in step.said_as)
+    ]
+
+
+def steps_said_done(text: str, ladder: Sequence[EscalationStep]) -> list[EscalationStep]:
+    """Steps a message says were already taken ("派出所已经去过了", "客服电话打过两次"), not asked about."""
+    done: list[EscalationStep] = []
+    for clause in _CLAUSES.split(text or ""):
+        if _DONE.search(clause) and not _ASKING.search(clause):
+            done += [step for step in steps_named(clause, ladder) if step not in done]
+    return done
+
+
 def _text(value: Any) -> Optional[str]:
     return str(value) if value not in (None, "", []) else None
 
@@ -153,10 +177,16 @@ def _texts(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(v) for v in values if v))
 
 
-def case_from_tracker(tracker: Tracker, problem: Optional[str] = None) -> Case:
-    """The current case, built from the slots (and the report message) of the conversation."""
+_WALLET_SLOT = "from the wallet slot"
+
+
+def case_from_tracker(tracker: Tracker, problem: Optional[str] = None, wallet: Optional[str] = _WALLET_SLOT) -> Case:
+    """The current case, built from the slots (and the report message) of the conversation.
+
+    `wallet` overrides the wallet slot (None: a wallet the store has no facts for)."""
     problem = problem or tracker.get_slot(names.SLOT_PROBLEM) or reported_problem(tracker)
-    wallet = tracker.get_slot(names.SLOT_WALLET)
+    if wallet == _WALLET_SLOT:
+        wallet = tracker.get_slot(names.SLOT_WALLET)
     progress = case_progress.decode(tracker.get_slot(names.SLOT_CASE_PROGRESS))
     return Case(
         conversation_id=tracker.sender_id,

@@ -21,7 +21,15 @@ _SKIP = re.compile(r"不知道|不记得|记不清|忘了|不清楚|不确定|�
 # A bare number answering "涉及多少钱": 500 / 1200.5 / 1,200.
 _BARE_NUMBER = re.compile(r"^\s*(?:大概|大约|差不多)?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?\s*(?:左右)?\s*$")
 # Questions answered by their own rules while the form waits (data/rules/case_file.yml).
-_DIGRESSIONS = {"ask_hotline", "ask_evidence", "ask_legal_rights", "goodbye", names.INTENT_REPORT_ALREADY_COMPLAINED}
+_DIGRESSIONS = {
+    "ask_hotline",
+    "ask_evidence",
+    "ask_legal_rights",
+    "goodbye",
+    names.INTENT_REPORT_ALREADY_COMPLAINED,
+    names.INTENT_ASK_REPORT_POLICE,
+    names.INTENT_ASK_SHARE_SECRET,
+}
 
 
 class ValidateComplaintLetterForm(FormValidationAction):

@@ -58,6 +58,13 @@ FORM_WALLET = "wallet_form"
 
 # Responses defined in domain.yml
 UTTER_ASK_WHICH_PROBLEM = "utter_ask_which_problem"
+UTTER_ASK_WALLET = "utter_ask_wallet"
+"""Its buttons (one per seeded wallet) are added by action_ask_wallet."""
+UTTER_WALLET_NOT_RECOGNISED = "utter_wallet_not_recognised"
+UTTER_WRONG_NUMBER = "utter_wrong_number"
+UTTER_NO_VERIFIED_FACTS = "utter_no_verified_facts"
+UTTER_DEMAND_RECORDED = "utter_demand_recorded"
+UTTER_POLICE_YES = "utter_police_yes"
 
 # --- Case file and complaint letter -------------------------------------------------------------
 
@@ -96,3 +103,20 @@ INTENT_REQUEST_DATA_DELETION = "request_data_deletion"
 ACTION_DELETE_MY_RECORDS = "action_delete_my_records"
 SLOT_RECORDS_DELETED = "records_deleted"
 """True once the case files are deleted: the tracker store then deletes the conversation (bot/stores.py)."""
+
+# --- Direct questions inside a case, unknown wallets, demands (issue 12) ------------------------
+
+INTENT_ASK_REPORT_POLICE = "ask_report_police"
+INTENT_ASK_SHARE_SECRET = "ask_share_secret"
+INTENT_STATE_DEMAND = "state_demand"
+ACTION_ANSWER_POLICE_QUESTION = "action_answer_police_question"
+ACTION_ANSWER_SECRET_QUESTION = "action_answer_secret_question"
+ACTION_RECORD_DEMAND = "action_record_demand"
+NOTICE_NEVER_SHARE_SECRETS = "never_share_secrets"
+NOTICE_OTHER_WALLET_ROUTE = "other_wallet_route"
+NOTICE_POLICE_IF_DEFRAUDED = "police_if_defrauded"
+STEP_POLICE = "police"
+"""The key of the police step on the fund-security ladder (knowledge/seed.yml)."""
+SLOT_OTHER_WALLET = "other_wallet"
+"""A wallet the store has no verified facts for (云闪付, PayPal …), as the NLU named it."""
+ENTITY_OTHER_WALLET = "other_wallet"

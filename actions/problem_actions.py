@@ -10,10 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import names, replies
 from actions.base import KnowledgeAction
-from actions.case import Case, case_from_tracker
-from actions.conversation import latest_intent, reported_problem
+from actions.case import Case, case_from_tracker, steps_said_done
+from actions.conversation import first_entity_value, latest_intent, reported_problem
 from actions.knowledge.store import KnowledgeStore
-from assistant_core.records import EscalationStep, Platform
+from assistant_core.records import EscalationStep, Platform, StepTried
 
 
 def give_next_step(
@@ -30,7 +30,7 @@ def give_next_step(
         notice = store.notice(names.NOTICE_LADDER_EXHAUSTED)
         dispatcher.utter_message(text=replies.ladder_exhausted(ladder, platform, notice, disclaimer))
         return case
-    is_first = not case.progress.step_keys
+    is_first = step.position == ladder[0].position
     dispatcher.utter_message(text=replies.escalation_step(step, len(ladder), platform, disclaimer, is_first=is_first))
     return case.with_given(step)
 
@@ -41,12 +41,32 @@ def _climb(
     store: KnowledgeStore,
     problem: str,
     platform: Optional[Platform],
+    text: str = "",
 ) -> List[Dict[Text, Any]]:
-    """Give the next step of the (wallet, problem) case and remember it in the slot."""
-    case = case_from_tracker(tracker, problem)
+    """Give the next step of the (wallet, problem) case and remember it in the slot; steps `text`
+    says were already taken ("已经报警了") count as taken and are not offered."""
+    case = case_from_tracker(tracker, problem, platform.key if platform else None)
     ladder = store.escalation_ladder(problem, case.wallet)
+    start = case
+    for step in steps_said_done(text, ladder):
+        case = case.with_taken(StepTried(step.key), ladder, steps_below_given=False)
     climbed = give_next_step(dispatcher, store, case, ladder, platform)
-    return [] if climbed is case else [climbed.progress_event(tracker)]
+    return [] if climbed is start else [climbed.progress_event(tracker)]
+
+
+def _wallet_named(
+    tracker: Tracker, store: KnowledgeStore
+) -> tuple[Optional[Platform], Optional[str], List[Dict[Text, Any]]]:
+    """The wallet of the case: a seeded platform, or the name of a wallet without verified facts
+    (云闪付, PayPal …); the latest message's naming wins, and the other kind is cleared."""
+    if first_entity_value(tracker, names.ENTITY_WALLET) is not None:
+        return _platform(tracker, store), None, [SlotSet(names.SLOT_OTHER_WALLET, None)]
+    named_other = first_entity_value(tracker, names.ENTITY_OTHER_WALLET)
+    if named_other is not None:
+        return None, named_other, [SlotSet(names.SLOT_WALLET, None)]
+    other = tracker.get_slot(names.SLOT_OTHER_WALLET)
+    platform = _platform(tracker, store)
+    return platform, (other if platform is None else None), []
 
 
 def _platform(tracker: Tracker, store: KnowledgeStore) -> Optional[Platform]:
@@ -67,10 +87,10 @@ class ActionAnswerProblem(KnowledgeAction):
         previous = tracker.get_slot(names.SLOT_PROBLEM)
         # A report names the problem; a wallet answer or switch keeps the one under way.
         problem = names.PROBLEM_BY_INTENT.get(intent or "") or previous or reported_problem(tracker)
-        platform = _platform(tracker, store)
+        platform, other, events = _wallet_named(tracker, store)
         if problem is None:
             dispatcher.utter_message(response=names.UTTER_ASK_WHICH_PROBLEM)
-            return []
+            return events
         if self._is_escalation_of(previous, problem, tracker):
             # "客服不处理" in the middle of a case means the platform failed: go up the ladder.
             return _climb(dispatcher, tracker, store, str(previous), platform)
@@ -93,12 +113,17 @@ class ActionAnswerProblem(KnowledgeAction):
             dispatcher.utter_message(text=replies.guidance(category, category.advice_of_kind(names.ADVICE_GUIDANCE)))
         if platform is not None:
             dispatcher.utter_message(text=replies.platform_contact(platform))
+        elif other is not None:
+            # No verified facts for this wallet: say so, and give what holds for any wallet.
+            dispatcher.utter_message(response=names.UTTER_NO_VERIFIED_FACTS, wallet=other)
+            dispatcher.utter_message(text=store.notice(names.NOTICE_OTHER_WALLET_ROUTE))
         else:
             dispatcher.utter_message(text=replies.all_hotlines(store.platforms()))
         evidence = store.evidence_checklist(problem, platform.key if platform else None)
         dispatcher.utter_message(text=replies.evidence_checklist(evidence, store.notice(names.NOTICE_EVIDENCE_TIPS)))
-        events: List[Dict[Text, Any]] = [SlotSet(names.SLOT_PROBLEM, problem)]
-        events += _climb(dispatcher, tracker, store, problem, platform)
+        events.append(SlotSet(names.SLOT_PROBLEM, problem))
+        text = (tracker.latest_message or {}).get("text") or ""
+        events += _climb(dispatcher, tracker, store, problem, platform, text)
         if problem == names.CATEGORY_FUND_SECURITY:
             dispatcher.utter_message(
                 text=replies.prevention_tips(

@@ -44,6 +44,11 @@ def step_contact(step: EscalationStep, platform: Optional[Platform]) -> str:
     return f"{platform.name} {platform.hotline}{route}"
 
 
+def step_card(step: EscalationStep, platform: Optional[Platform]) -> str:
+    """One step on its own (a direct answer, not a rung of the ladder): who and how."""
+    return "\n".join([f"📌 {step.title}", f"找谁：{step_contact(step, platform)}", f"怎么做：{step.advice}"])
+
+
 def suggested_wait(days: int) -> str:
     """The assistant's own suggestion of a wait, said as one, never as an official time limit."""
     return f"💡 助手的建议：可以先给对方约 {days} 天时间；这不是官方时限，着急的话随时可以走下一步。"

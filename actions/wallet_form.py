@@ -13,9 +13,6 @@ from actions.base import KnowledgeAction, knowledge_store, off_the_loop
 from actions.conversation import reported_problem
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
 
-ASK_WALLET = "请问是哪个钱包？点下面的按钮，或直接打字告诉我。"
-UNKNOWN_WALLET = "没认出这个钱包 🤔 目前我能帮这几个钱包：{names}。"
-
 
 class ActionAskWallet(KnowledgeAction):
     """Ask for the wallet with one button per platform; fund security gets first aid first."""
@@ -38,7 +35,7 @@ class ActionAskWallet(KnowledgeAction):
             {"title": p.name, "payload": f'/{names.INTENT_INFORM}{{"{names.ENTITY_WALLET}":"{p.key}"}}'}
             for p in store.platforms()
         ]
-        dispatcher.utter_message(text=ASK_WALLET, buttons=buttons)
+        dispatcher.utter_message(response=names.UTTER_ASK_WALLET, buttons=buttons)
         return []
 
 
@@ -55,6 +52,18 @@ class ValidateWalletForm(FormValidationAction):
     def name(self) -> Text:
         return names.ACTION_VALIDATE_WALLET_FORM
 
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        """A wallet without verified facts (云闪付 …) ends the question: the answer says so."""
+        if tracker.get_slot(names.SLOT_WALLET) is None and tracker.get_slot(names.SLOT_OTHER_WALLET):
+            return []
+        return list(domain_slots)
+
     async def validate_wallet(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
@@ -67,5 +76,5 @@ class ValidateWalletForm(FormValidationAction):
         except KnowledgeStoreUnavailable:
             # The answer action will apologise with the hotlines; don't block the form here.
             return {names.SLOT_WALLET: str(values[0]) if values and values[0] else None}
-        dispatcher.utter_message(text=UNKNOWN_WALLET.format(names=supported))
+        dispatcher.utter_message(response=names.UTTER_WALLET_NOT_RECOGNISED, names=supported)
         return {names.SLOT_WALLET: None}

@@ -134,6 +134,8 @@ class EscalationStep:
     """Only for these platforms (empty: every platform)."""
     except_wallets: tuple[str, ...] = ()
     """Not for these platforms (they have their own step at this position)."""
+    said_as: tuple[str, ...] = ()
+    """How users say they took this step ("派出所", "消协"): words, not facts; its numbers come from `contact`."""
 
     def applies_to(self, platform_key: Optional[str]) -> bool:
         """True when the step is on the ladder of this platform (None: wallet not known yet)."""

@@ -31,6 +31,7 @@ def parse_escalation(
         "legal",
         "wallets",
         "except_wallets",
+        "said_as",
         "source",
         "verified_on",
     )
@@ -69,6 +70,7 @@ def parse_escalation(
                 provenance=provenance,
                 wallets=scopes["wallets"],
                 except_wallets=scopes["except_wallets"],
+                said_as=reader.text_list("said_as", ()),
             )
         )
     for category in {step.category_key for step in result}:

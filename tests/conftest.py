@@ -178,7 +178,7 @@ class RunningServers:
     env: Dict[str, str]
     processes: Dict[str, subprocess.Popen]
     said: List[str] = field(default_factory=list)
-    """Every user text sent with talk(): tests/e2e/test_zz_logs.py looks for them in the server logs."""
+    """Every user text sent with talk(): tests/e2e/test_server_logs.py looks for them in the server logs."""
 
     def talk(self, sender: str, message: str, timeout: float = 30.0) -> List[Dict[str, Any]]:
         """One turn over the REST channel; the bot's messages."""
@@ -263,16 +263,14 @@ def restart_rasa_server(servers: RunningServers) -> None:
     wait_until_healthy(f"{servers.rasa_url}/webhooks/health/", process, servers.workdir / "rasa-restarted.log", 240)
 
 
-@pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServers]:
-    """Both servers with the trained model, a freshly seeded store and an empty tracker store."""
+def start_servers(workdir: Path, said: Optional[List[str]] = None) -> RunningServers:
+    """Both servers with the trained model, a freshly seeded store and an empty tracker store in `workdir`."""
     if not MODEL_PATH.exists():
         pytest.fail(f"{MODEL_PATH} is missing: run `make train` (make test does it first).")
-    workdir = tmp_path_factory.mktemp("servers")
+    workdir.mkdir(parents=True, exist_ok=True)
     actions_port, rasa_port = free_port(), free_port()
     knowledge_url = f"sqlite:///{workdir / 'knowledge.db'}"
     import_seed(make_engine(knowledge_url), load_seed(SEED_PATH), seed_fingerprint(SEED_PATH))
-    token = secrets.token_urlsafe(16)
     env = {
         **os.environ,
         **wechat_test_env(),
@@ -289,20 +287,50 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServers
     running = RunningServers(
         rasa_url=f"http://127.0.0.1:{rasa_port}",
         actions_url=f"http://127.0.0.1:{actions_port}",
-        api_token=token,
+        api_token=secrets.token_urlsafe(16),
         workdir=workdir,
         env=env,
         processes={},
+        said=said if said is not None else [],
     )
     rasa = start_process("rasa", rasa_run_args(running), env, workdir)
     running.processes["rasa"] = rasa
     try:
         start_action_server(running)
         wait_until_healthy(f"{running.rasa_url}/webhooks/health/", rasa, workdir / "rasa.log", 240)
+    except BaseException:
+        stop_servers(running)
+        raise
+    return running
+
+
+def stop_servers(running: RunningServers) -> None:
+    for process in running.processes.values():
+        stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServers]:
+    """The shared servers. Tests never stop, restart or re-seed them: those use `breakable_servers`."""
+    running = start_servers(tmp_path_factory.mktemp("servers"))
+    try:
         yield running
     finally:
-        for process in running.processes.values():
-            stop_process(process)
+        stop_servers(running)
+
+
+@pytest.fixture(scope="session")
+def breakable_servers(servers: RunningServers) -> Iterator[RunningServers]:
+    """A second pair of servers with its own stores, for tests that kill, restart or re-seed them.
+
+    Its logs sit in a folder below the shared servers' (the log test reads both), and its user
+    texts are recorded with theirs.
+    """
+    running = start_servers(servers.workdir / "breakable", said=servers.said)
+    try:
+        yield running
+    finally:
+        stop_servers(running)
 
 
 # --- WeChat channel on the shared servers -------------------------------------------------------

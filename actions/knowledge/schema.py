@@ -128,6 +128,7 @@ escalation_steps = Table(
     Column("legal", Boolean, nullable=False),
     Column("wallets", JSON, nullable=False),  # only these platforms ([] = all)
     Column("except_wallets", JSON, nullable=False),
+    Column("said_as", JSON, nullable=False),  # how users say they took the step
     *_provenance(),
     UniqueConstraint("category_key", "key"),
 )

@@ -213,6 +213,13 @@ class KnowledgeStore:
             raise self.not_seeded(f"escalation ladder {category_key!r}")
         return ladder
 
+    def contacts(self) -> tuple[str, ...]:
+        """Every number the store gives out: the wallets' hotlines and the ladders' contacts."""
+        with self.reading():
+            hotlines = self._rows(select(schema.platforms.c.hotline))
+            steps = self._rows(select(schema.escalation_steps.c.contact).distinct())
+        return tuple(str(r[0]) for r in (*hotlines, *steps))
+
     def notice(self, key: str) -> str:
         """A notice text by key; raises KnowledgeStoreUnavailable if the store lacks it."""
         rows = self._rows(select(schema.notices.c.text).where(schema.notices.c.key == key))

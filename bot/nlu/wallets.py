@@ -62,10 +62,29 @@ def build_matcher(names: Dict[str, str]) -> Optional[Pattern[str]]:
     return re.compile("|".join(name_pattern(n) for n in ordered))
 
 
+_NEGATION = re.compile(r"(?:不是|并非|而非|不用|没用)\s*(?:用)?\s*$")
+
+
+def without_negated(text: str, entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """A correction ("不是支付宝，是京东的") names the wrong wallet after a negation: when another
+    wallet is named too, the negated ones are dropped."""
+    normal = normalise(text)
+    kept = [
+        e
+        for e in entities
+        if not _NEGATION.search(normal[max(0, e[ENTITY_ATTRIBUTE_START] - 4) : e[ENTITY_ATTRIBUTE_START]])
+    ]
+    return kept if kept else entities
+
+
 def find_wallets(
-    text: str, names: Dict[str, str], matcher: Optional[Pattern[str]], token_edges: Optional[set[int]] = None
+    text: str,
+    names: Dict[str, str],
+    matcher: Optional[Pattern[str]],
+    token_edges: Optional[set[int]] = None,
+    entity: str = "wallet",
 ) -> List[Dict[str, Any]]:
-    """Wallet entities (value = platform key) in `text`; `names` maps compact names to keys."""
+    """`entity` entities (value = platform key or name) in `text`; `names` maps compact names to values."""
     if matcher is None or not text:
         return []
     entities = []
@@ -77,13 +96,13 @@ def find_wallets(
         if key:
             entities.append(
                 {
-                    ENTITY_ATTRIBUTE_TYPE: "wallet",
+                    ENTITY_ATTRIBUTE_TYPE: entity,
                     ENTITY_ATTRIBUTE_START: start,
                     ENTITY_ATTRIBUTE_END: end,
                     ENTITY_ATTRIBUTE_VALUE: key,
                 }
             )
-    return entities
+    return without_negated(text, entities)
 
 
 def names_from_training_data(training_data: TrainingData, entity: str) -> Dict[str, str]:
@@ -136,6 +155,6 @@ class WalletEntityExtractor(StoredStateComponent, EntityExtractorMixin):
         for message in messages:
             tokens = message.get(TOKENS_NAMES[TEXT]) or []
             edges = {t.start for t in tokens} | {t.end for t in tokens} if tokens else None
-            found = find_wallets(message.get(TEXT) or "", self._keys, self._matcher, edges)
+            found = find_wallets(message.get(TEXT) or "", self._keys, self._matcher, edges, self._config["entity"])
             message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found), add_to_output=True)
         return messages

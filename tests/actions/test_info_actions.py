@@ -79,4 +79,5 @@ async def test_wallet_form_accepts_aliases_and_rejects_unknown_names(action_env:
     assert await form.validate_wallet("花呗", dispatcher, tracker, {}) == {"wallet": "alipay"}
     assert dispatcher.messages == []
     assert await form.validate_wallet("银联", dispatcher, tracker, {}) == {"wallet": None}
-    assert "没认出" in dispatcher.messages[0]["text"]
+    assert dispatcher.messages[0]["response"] == "utter_wallet_not_recognised"
+    assert dispatcher.messages[0]["names"] == "支付宝、微信支付、京东钱包、Apple Pay"

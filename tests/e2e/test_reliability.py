@@ -35,7 +35,8 @@ def step_of(reply: str) -> int:
     return int(match.group(1) or 1)
 
 
-def test_a_restarted_server_continues_the_escalation_where_it_was(servers: RunningServers) -> None:
+def test_a_restarted_server_continues_the_escalation_where_it_was(breakable_servers: RunningServers) -> None:
+    servers = breakable_servers
     user = f"restart-{uuid.uuid4().hex}"
     assert step_of(joined(servers.talk(user, "京东钱包充值扣了钱没到账"))) == 1
     assert step_of(joined(servers.talk(user, "还是不行"))) == 2
@@ -43,7 +44,8 @@ def test_a_restarted_server_continues_the_escalation_where_it_was(servers: Runni
     assert step_of(joined(servers.talk(user, "还是不行"))) == 3
 
 
-def test_action_server_down_gives_the_apology_then_recovers(servers: RunningServers) -> None:
+def test_action_server_down_gives_the_apology_then_recovers(breakable_servers: RunningServers) -> None:
+    servers = breakable_servers
     stop_process(servers.processes["actions"])
     try:
         reply = joined(servers.talk(f"down-{uuid.uuid4().hex}", "我用支付宝充值失败了"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -66,7 +67,10 @@ def test_out_of_scope_says_what_the_assistant_does(servers: RunningServers) -> N
     assert "充值" in reply and "盗刷" in reply
 
 
-def test_changed_hotline_is_answered_after_an_import_without_retraining(servers: RunningServers, tmp_path) -> None:
+def test_changed_hotline_is_answered_after_an_import_without_retraining(
+    breakable_servers: RunningServers, tmp_path: Path
+) -> None:
+    servers = breakable_servers
     import yaml
 
     from actions.knowledge.store import import_seed, make_engine

@@ -166,8 +166,9 @@ def test_forged_signatures_are_forbidden_and_never_reach_rasa(servers: RunningSe
 
 
 def test_action_server_down_gets_the_calm_apology_then_answers_return(
-    servers: RunningServers, fake_wechat_api: FakeWeChatApi
+    breakable_servers: RunningServers, fake_wechat_api: FakeWeChatApi
 ) -> None:
+    servers = breakable_servers
     stop_process(servers.processes["actions"])
     try:
         openid = new_openid()
