@@ -27,6 +27,7 @@ from assistant_core.apology import service_unavailable_text
 from assistant_core.records import StepTried
 from assistant_core.seed import load_seed
 from assistant_core.settings import cases_url_beside
+from tests.fakes import FakeWeChatApi
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PATH = ROOT / "knowledge" / "seed.yml"
@@ -343,80 +344,18 @@ WECHAT_TEST_APP_ID = "wx0e2e000000000001"
 WECHAT_TEST_APP_SECRET = "e2e-wechat-app-secret"
 
 
-class FakeWeChatApi:
-    """api.weixin.qq.com on loopback (token + custom/send) in a thread; records what is sent."""
-
-    def __init__(self) -> None:
-        import threading
-        from http.server import ThreadingHTTPServer
-
-        self.access_token = "E2E_" + secrets.token_hex(8)
-        self.sent: List[Dict[str, Any]] = []
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, name="fake-wechat-api", daemon=True).start()
-
-    def _handler(self) -> type:
-        import json
-        from http.server import BaseHTTPRequestHandler
-        from urllib.parse import parse_qs, urlsplit
-
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                return
-
-            def _json(self, payload: Dict[str, Any]) -> None:
-                body = json.dumps(payload).encode("utf-8")
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self) -> None:
-                url = urlsplit(self.path)
-                query = {k: v[0] for k, v in parse_qs(url.query).items()}
-                if (url.path, query.get("appid"), query.get("secret")) != (
-                    "/cgi-bin/token",
-                    WECHAT_TEST_APP_ID,
-                    WECHAT_TEST_APP_SECRET,
-                ):
-                    self._json({"errcode": 40013, "errmsg": "invalid appid"})
-                    return
-                self._json({"access_token": api.access_token, "expires_in": 7200})
-
-            def do_POST(self) -> None:
-                url = urlsplit(self.path)
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if url.path != "/cgi-bin/message/custom/send" or parse_qs(url.query).get("access_token") != [
-                    api.access_token
-                ]:
-                    self._json({"errcode": 40001, "errmsg": "invalid credential"})
-                    return
-                with api._lock:
-                    api.sent.append(json.loads(raw.decode("utf-8")))
-                self._json({"errcode": 0, "errmsg": "ok"})
-
-        return Handler
-
-    def texts_to(self, openid: str) -> List[str]:
-        """Texts sent so far to `openid`, in order."""
-        with self._lock:
-            return [m["text"]["content"] for m in self.sent if m.get("touser") == openid]
-
-
 _fake_wechat_api: Optional[FakeWeChatApi] = None
 
 
 def shared_fake_wechat_api() -> FakeWeChatApi:
-    """The one fake customer-service API of this test run, started on first use."""
+    """The one fake customer-service API of this test run, started on first use in a thread.
+
+    Every Rasa server of the run sends to it, so a token one fetches does not invalidate another's.
+    """
     global _fake_wechat_api
     if _fake_wechat_api is None:
-        _fake_wechat_api = FakeWeChatApi()
+        _fake_wechat_api = FakeWeChatApi(WECHAT_TEST_APP_ID, WECHAT_TEST_APP_SECRET, keep_old_tokens=True)
+        _fake_wechat_api.start_in_thread()
     return _fake_wechat_api
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, List, Optional, Sequence
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Sequence
 
 import pytest
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel
 from rasa.core.run import configure_app
 from sanic import Sanic
 
@@ -43,26 +43,3 @@ async def serve_channels(channels: Sequence[InputChannel], agent: Any) -> Loopba
         await server.after_stop()
 
     return LoopbackApp(f"http://127.0.0.1:{sock.getsockname()[1]}", close)
-
-
-Script = Callable[[UserMessage], Awaitable[None]]
-
-
-async def echo(message: UserMessage) -> None:
-    """The simplest assistant: says back what it got."""
-    await message.output_channel.send_text_message(message.sender_id, f"收到：{message.text}")
-
-
-@dataclass
-class FakeRasa:
-    """Stands in for app.ctx.agent; the channel reaches it through Rasa's own register() handler."""
-
-    script: Script = echo
-    error: Optional[Exception] = None
-    received: List[UserMessage] = field(default_factory=list)
-
-    async def handle_message(self, message: UserMessage) -> None:
-        self.received.append(message)
-        if self.error:
-            raise self.error
-        await self.script(message)

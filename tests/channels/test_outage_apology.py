@@ -7,19 +7,12 @@ from typing import Iterator
 
 import aiohttp
 import pytest
-from rasa.core.channels.channel import UserMessage
 
 from actions.knowledge.__main__ import main as knowledge_cli
 from assistant_core.apology import service_unavailable_text
 from bot.channels.rest import GuardedRestInput
 from tests.channels.conftest import serve_channels
-
-
-class FailingAgent:
-    """Rasa whose custom action failed."""
-
-    async def handle_message(self, message: UserMessage) -> None:
-        raise RuntimeError("Failed to execute custom action 'action_answer_problem'")
+from tests.fakes import FakeAgent
 
 
 @pytest.fixture
@@ -35,7 +28,8 @@ def exported_seed(tmp_path: Path, seeded_db_url: str, monkeypatch: pytest.Monkey
 
 
 async def test_the_rest_channel_apologises_in_plain_text_from_an_exported_seed(exported_seed: Path) -> None:
-    served = await serve_channels([GuardedRestInput(turn_budget_seconds=1.0)], FailingAgent())
+    failing = FakeAgent(error=RuntimeError("Failed to execute custom action 'action_answer_problem'"))
+    served = await serve_channels([GuardedRestInput(turn_budget_seconds=1.0)], failing)
     try:
         async with aiohttp.ClientSession() as session:
             async with session.post(

@@ -5,36 +5,27 @@ A fake agent stands in for Rasa: it answers, stays silent (an action failed), ra
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, List
 
 import aiohttp
 import pytest
-from rasa.core.channels.channel import UserMessage
 
 from bot.channels.guard import MAX_MESSAGE_CHARS
 from bot.channels.rest import GuardedRestInput
 from tests.channels.conftest import serve_channels
+from tests.fakes import FakeAgent, silent
 
 HOTLINES = ("95188", "95017", "400-606-5500", "400-666-8800")
 
 
-@dataclass
-class FakeAgent:
-    behaviour: str = "answer"
-    seen: List[str] = field(default_factory=list)
-    received: List[UserMessage] = field(default_factory=list)
-
-    async def handle_message(self, message: UserMessage) -> None:
-        self.seen.append(message.text or "")
-        self.received.append(message)
-        if self.behaviour == "raise":
-            raise RuntimeError("Failed to execute custom action 'action_answer_problem'")
-        if self.behaviour == "slow":
-            await asyncio.sleep(3)
-        if self.behaviour != "silent":
-            await message.output_channel.send_text_message(message.sender_id, f"收到：{message.text}")
+def failing(behaviour: str) -> FakeAgent:
+    """Rasa that says nothing (an action failed), raises, or is slower than the 1 s turn budget."""
+    if behaviour == "silent":
+        return FakeAgent(script=silent)
+    if behaviour == "raise":
+        return FakeAgent(error=RuntimeError("Failed to execute custom action 'action_answer_problem'"))
+    assert behaviour == "slow"
+    return FakeAgent(delay=3)
 
 
 Post = Callable[..., Awaitable[Any]]
@@ -82,7 +73,7 @@ async def test_normal_answer_passes_through(rest) -> None:
 
 @pytest.mark.parametrize("behaviour", ["silent", "raise", "slow"])
 async def test_failures_get_the_apology_with_every_hotline(rest, behaviour: str) -> None:
-    post = await rest(FakeAgent(behaviour))
+    post = await rest(failing(behaviour))
     status, messages = await post({"sender": "u2", "message": "我的微信零钱被盗刷了"})
     assert status == 200
     reply = texts(messages)
@@ -94,7 +85,7 @@ async def test_card_numbers_are_masked_before_rasa_and_the_user_is_warned(rest) 
     agent = FakeAgent()
     post = await rest(agent)
     _, messages = await post({"sender": "u3", "message": "卡号6222021234567890128被盗刷了，验证码是 482913"})
-    assert "6222021234567890128" not in agent.seen[0] and "482913" not in agent.seen[0]
+    assert "6222021234567890128" not in agent.received[0].text and "482913" not in agent.received[0].text
     assert "验证码" in texts(messages) and "隐藏" in texts(messages)
 
 
@@ -104,7 +95,7 @@ async def test_empty_messages_get_a_hint_without_reaching_rasa(rest, message: st
     post = await rest(agent)
     status, messages = await post({"sender": "u4", "message": message})
     assert status == 200 and "没收到" in texts(messages)
-    assert agent.seen == []
+    assert agent.received == []
 
 
 async def test_ten_thousand_characters_are_refused_politely(rest) -> None:
@@ -112,7 +103,7 @@ async def test_ten_thousand_characters_are_refused_politely(rest) -> None:
     post = await rest(agent)
     status, messages = await post({"sender": "u5", "message": "钱" * 10_000})
     assert status == 200 and str(MAX_MESSAGE_CHARS) in texts(messages)
-    assert agent.seen == []
+    assert agent.received == []
 
 
 @pytest.mark.parametrize(
@@ -125,7 +116,7 @@ async def test_invalid_bytes_are_a_client_error_not_a_crash(rest, raw: bytes) ->
     post = await rest(agent)
     status, _ = await post(raw=raw)
     assert 400 <= status < 500
-    assert agent.seen == []
+    assert agent.received == []
     status, messages = await post({"sender": "u6", "message": "你好"})
     assert status == 200 and texts(messages) == "收到：你好"
 
@@ -149,7 +140,7 @@ async def test_with_a_token_set_calls_without_it_are_refused(rest) -> None:
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret-token"}):
         status, body = await post({"sender": "u7", "message": "你好"}, headers=headers)
         assert status == 401 and "REST_API_TOKEN" in body
-    assert agent.seen == []
+    assert agent.received == []
     status, messages = await post({"sender": "u7", "message": "你好"}, headers={"Authorization": "Bearer s3cret-token"})
     assert status == 200 and texts(messages) == "收到：你好"
 
@@ -159,4 +150,4 @@ async def test_without_a_token_proxied_calls_are_refused(rest) -> None:
     post = await rest(agent)
     status, body = await post({"sender": "u8", "message": "你好"}, headers={"X-Forwarded-For": "203.0.113.9"})
     assert status == 403 and "REST_API_TOKEN" in body
-    assert agent.seen == []
+    assert agent.received == []

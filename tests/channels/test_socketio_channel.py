@@ -23,8 +23,9 @@ from assistant_core.apology import service_unavailable_text
 from bot.channels import socketio_policy as policy
 from bot.channels.guard import MAX_MESSAGE_CHARS, TOO_LONG_NOTICE
 from bot.channels.socketio import SocketIOInput
-from tests.channels.conftest import FakeRasa, serve_channels
+from tests.channels.conftest import serve_channels
 from tests.conftest import RunningServers
+from tests.fakes import FakeAgent, silent
 
 CREDENTIALS = {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered", "session_persistence": True}
 WEB_PORT = "8765"
@@ -92,7 +93,7 @@ def joined(messages: List[Dict[str, Any]]) -> str:
 @dataclass
 class Server:
     url: str
-    rasa: FakeRasa
+    rasa: FakeAgent
     clients: List[ChatClient] = field(default_factory=list)
 
     async def client(self, origin: Optional[str] = DEMO_ORIGIN, connect: bool = True) -> ChatClient:
@@ -112,9 +113,9 @@ async def make_server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[ServerFa
     monkeypatch.setenv("WEB_ALLOWED_ORIGINS", SITE_ORIGIN)
     cleanups: List[Callable[[], Awaitable[None]]] = []
 
-    async def make(rasa: Optional[FakeRasa] = None) -> Server:
+    async def make(rasa: Optional[FakeAgent] = None) -> Server:
         channel = _create_single_channel("bot.channels.socketio.SocketIOInput", CREDENTIALS)
-        agent = rasa or FakeRasa()
+        agent = rasa or FakeAgent()
         served = await serve_channels([channel], agent)
         running = Server(served.base_url, agent)
 
@@ -242,7 +243,7 @@ async def test_buttons_arrive_as_quick_replies(make_server: ServerFactory) -> No
         buttons = [{"title": "微信支付", "payload": '/inform{"wallet":"wechat_pay"}'}]
         await message.output_channel.send_text_with_buttons(message.sender_id, "是哪个钱包？", buttons)
 
-    server = await make_server(FakeRasa(script=ask_wallet))
+    server = await make_server(FakeAgent(script=ask_wallet))
     client = await server.client()
     await client.say(await client.start_session(), "钱被盗刷了")
     [question] = await client.replies(quiet=0.2)
@@ -253,7 +254,7 @@ async def test_buttons_arrive_as_quick_replies(make_server: ServerFactory) -> No
 
 
 async def test_when_the_assistant_fails_the_user_gets_the_apology_with_hotlines(make_server: ServerFactory) -> None:
-    server = await make_server(FakeRasa(error=RuntimeError("action server down")))
+    server = await make_server(FakeAgent(error=RuntimeError("action server down")))
     client = await server.client()
     await client.say(await client.start_session(), "我的微信零钱被盗刷了")
     assert joined(await client.replies(quiet=0.3)) == service_unavailable_text()
@@ -261,10 +262,7 @@ async def test_when_the_assistant_fails_the_user_gets_the_apology_with_hotlines(
 
 
 async def test_when_the_assistant_says_nothing_the_user_gets_the_apology(make_server: ServerFactory) -> None:
-    async def silent(_: UserMessage) -> None:
-        return None
-
-    server = await make_server(FakeRasa(script=silent))
+    server = await make_server(FakeAgent(script=silent))
     client = await server.client()
     await client.say(await client.start_session(), "你好")
     assert joined(await client.replies(quiet=0.3)) == service_unavailable_text()

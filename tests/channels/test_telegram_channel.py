@@ -26,9 +26,9 @@ from assistant_core.apology import service_unavailable_text
 from bot.channels import telegram_protocol as protocol
 from bot.channels.guard import TOO_LONG_NOTICE
 from bot.channels.telegram import TelegramInput, TelegramSettings
-from tests.channels.conftest import FakeRasa as ChannelFakeRasa
-from tests.channels.conftest import Script, serve_channels
+from tests.channels.conftest import serve_channels
 from tests.conftest import RunningServers, free_port
+from tests.fakes import FakeAgent, silent
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 SECRET = "test-secret_0123456789"
@@ -105,19 +105,12 @@ async def assistant(message: UserMessage) -> None:
 
 
 @dataclass
-class FakeRasa(ChannelFakeRasa):
-    """The fake agent, answering like the assistant does on Telegram."""
-
-    script: Script = assistant
-
-
-@dataclass
 class Server:
     """A running Rasa app with the Telegram and REST channels, seen from Telegram's side."""
 
     base: str
     http: aiohttp.ClientSession
-    rasa: FakeRasa
+    rasa: FakeAgent
     channel: TelegramInput
 
     async def post_update(self, update: Dict[str, Any], secret: Optional[str] = SECRET) -> int:
@@ -133,10 +126,10 @@ ServerFactory = Callable[..., Awaitable[Server]]
 async def make_server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[ServerFactory]:
     cleanups: List[Callable[[], Awaitable[None]]] = []
 
-    async def make(api_base_url: str, rasa: Optional[FakeRasa] = None, token: str = TOKEN) -> Server:
+    async def make(api_base_url: str, rasa: Optional[FakeAgent] = None, token: str = TOKEN) -> Server:
         settings = TelegramSettings(token, SECRET, WEBHOOK_URL, api_base_url)
         channel = TelegramInput(settings, webhook_retry_seconds=0.05)
-        agent = rasa or FakeRasa()
+        agent = rasa or FakeAgent(script=assistant)
         served = await serve_channels([channel, RestInput()], agent)
         http = aiohttp.ClientSession()
 
@@ -332,7 +325,7 @@ async def test_a_verification_code_is_masked_before_the_assistant_sees_it(
 async def test_when_the_assistant_fails_the_user_gets_the_apology_with_hotlines(
     make_server: ServerFactory, api: FakeTelegramApi
 ) -> None:
-    server = await make_server(await api.start(), FakeRasa(error=RuntimeError("model crashed")))
+    server = await make_server(await api.start(), FakeAgent(error=RuntimeError("model crashed")))
     assert await server.post_update(text_update("我的微信零钱被盗刷了")) == 200
     assert api.texts_to(CHAT_ID) == [service_unavailable_text()]
     assert "95017" in service_unavailable_text()
@@ -341,10 +334,7 @@ async def test_when_the_assistant_fails_the_user_gets_the_apology_with_hotlines(
 async def test_when_the_assistant_says_nothing_the_user_gets_the_apology(
     make_server: ServerFactory, api: FakeTelegramApi
 ) -> None:
-    async def silent(_: UserMessage) -> None:
-        return None
-
-    server = await make_server(await api.start(), FakeRasa(script=silent))
+    server = await make_server(await api.start(), FakeAgent(script=silent))
     assert await server.post_update(text_update("你好")) == 200
     assert api.texts_to(CHAT_ID) == [service_unavailable_text()]
 

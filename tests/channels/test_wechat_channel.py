@@ -10,15 +10,13 @@ import asyncio
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
 import pytest
 import xmltodict
-from aiohttp import web
-from aiohttp.test_utils import TestServer
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.core.run import _create_single_channel
 from rasa.shared.exceptions import RasaException
 from wechatpy.crypto import WeChatCrypto
@@ -28,57 +26,15 @@ from bot.channels import wechat_protocol as protocol
 from bot.channels.wechat import WeChatInput
 from bot.channels.wechat_settings import ONLY_TEXT_AND_VOICE_TEXT, VOICE_NOT_RECOGNISED_TEXT, WeChatSettings
 from tests.channels.conftest import serve_channels
+from tests.fakes import FakeAgent, FakeWeChatApi, silent
 
 TOKEN = "wechatTestToken1"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APP_ID = "wx1234567890abcdef"
+APP_SECRET = "app-secret"
 OPENID = "oUser_5d8f2c_openid"
 ACCOUNT = "gh_a1b2c3d4e5f6"
 PATH = "/webhooks/wechat/webhook"
-
-Script = Callable[[UserMessage, CollectingOutputChannel], Awaitable[None]]
-
-
-async def echo(message: UserMessage, out: CollectingOutputChannel) -> None:
-    await out.send_text_message(message.sender_id, f"收到：{message.text}")
-
-
-@dataclass
-class FakeRasa:
-    """Stands in for app.ctx.agent; the channel reaches it through Rasa's own register() handler."""
-
-    script: Script = echo
-    delay: float = 0.0
-    error: Exception | None = None
-    received: list[UserMessage] = field(default_factory=list)
-
-    async def handle_message(self, message: UserMessage) -> None:
-        self.received.append(message)
-        await asyncio.sleep(self.delay)
-        if self.error:
-            raise self.error
-        # The channel's guard wraps the collector; the answer still lands in it.
-        await self.script(message, message.output_channel)  # type: ignore[arg-type]
-
-
-@dataclass
-class FakeCustomerService:
-    """Local stand-in for api.weixin.qq.com: token + custom/send."""
-
-    sent: list[dict[str, Any]] = field(default_factory=list)
-
-    async def token(self, request: web.Request) -> web.Response:
-        assert request.query["appid"] == APP_ID
-        return web.json_response({"access_token": "TOKEN", "expires_in": 7200})
-
-    async def send(self, request: web.Request) -> web.Response:
-        assert request.query["access_token"] == "TOKEN"
-        self.sent.append(await request.json())
-        return web.json_response({"errcode": 0, "errmsg": "ok"})
-
-    @property
-    def texts(self) -> list[str]:
-        return [m["text"]["content"] for m in self.sent]
 
 
 def message_xml(msg_type: str = "text", extra: str = "", msg_id: str | None = "6912000000000000001") -> str:
@@ -106,8 +62,8 @@ class Bot:
 
     base: str
     http: aiohttp.ClientSession
-    rasa: FakeRasa
-    api: FakeCustomerService
+    rasa: FakeAgent
+    api: FakeWeChatApi
     channel: WeChatInput
 
     @staticmethod
@@ -142,25 +98,19 @@ BotFactory = Callable[..., Awaitable[Bot]]
 async def make_bot(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotFactory]:
     cleanups: list[Callable[[], Awaitable[None]]] = []
 
-    async def make(rasa: FakeRasa | None = None, **overrides: Any) -> Bot:
-        api = FakeCustomerService()
-        fake_app = web.Application()
-        fake_app.router.add_get("/cgi-bin/token", api.token)
-        fake_app.router.add_post("/cgi-bin/message/custom/send", api.send)
-        api_server = TestServer(fake_app, host="127.0.0.1", port=0)
-        await api_server.start_server()
-
+    async def make(rasa: FakeAgent | None = None, **overrides: Any) -> Bot:
+        api = FakeWeChatApi(APP_ID, APP_SECRET)
         settings = WeChatSettings(
             token=TOKEN,
             app_id=APP_ID,
-            app_secret="app-secret",
+            app_secret=APP_SECRET,
             encoding_aes_key=AES_KEY,
-            api_base_url=str(api_server.make_url("")).rstrip("/"),
+            api_base_url=await api.start(),
             reply_budget_seconds=1.0,
         )
         channel = WeChatInput(replace(settings, **overrides))
         channel.rest_delay_seconds = 0.0
-        agent = rasa or FakeRasa()
+        agent = rasa or FakeAgent()
         served = await serve_channels([channel], agent)
         http = aiohttp.ClientSession()
 
@@ -168,7 +118,7 @@ async def make_bot(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotFactory]
             await http.close()
             await channel.drain()
             await served.close()
-            await api_server.close()
+            await api.close()
 
         cleanups.append(cleanup)
         return Bot(served.base_url, http, agent, api, channel)
@@ -221,10 +171,10 @@ async def test_card_number_and_code_are_masked_before_rasa_and_the_user_is_warne
 async def test_answer_containing_cdata_terminator_reaches_the_user_intact(make_bot: BotFactory) -> None:
     hostile = "注意]]></Content><MsgType>news</MsgType><Content><![CDATA[ 以及 <b>&amp; 💰 \x07"
 
-    async def say_hostile(message: UserMessage, out: CollectingOutputChannel) -> None:
-        await out.send_text_message(message.sender_id, hostile)
+    async def say_hostile(message: UserMessage) -> None:
+        await message.output_channel.send_text_message(message.sender_id, hostile)
 
-    bot = await make_bot(FakeRasa(script=say_hostile))
+    bot = await make_bot(FakeAgent(script=say_hostile))
     status, reply = await bot.post(text_xml("你好"))
     assert status == 200
     fields = fields_of(reply)  # raises if the XML were broken
@@ -267,17 +217,17 @@ async def test_image_gets_a_note_that_only_text_and_voice_are_understood(make_bo
 
 
 async def test_buttons_are_numbered_and_a_typed_number_sends_the_payload(make_bot: BotFactory) -> None:
-    async def ask_platform(message: UserMessage, out: CollectingOutputChannel) -> None:
+    async def ask_platform(message: UserMessage) -> None:
         if message.text and message.text.startswith("/"):
-            await out.send_text_message(message.sender_id, f"好的，{message.text}")
+            await message.output_channel.send_text_message(message.sender_id, f"好的，{message.text}")
             return
         buttons = [
             {"title": "支付宝", "payload": '/choose_platform{"platform":"alipay"}'},
             {"title": "微信支付", "payload": '/choose_platform{"platform":"wechat_pay"}'},
         ]
-        await out.send_text_with_buttons(message.sender_id, "请问是哪个钱包？", buttons)
+        await message.output_channel.send_text_with_buttons(message.sender_id, "请问是哪个钱包？", buttons)
 
-    bot = await make_bot(FakeRasa(script=ask_platform))
+    bot = await make_bot(FakeAgent(script=ask_platform))
     shown = await bot.say("充值失败", msg_id="6912000000000000010")
     assert shown == "请问是哪个钱包？\n回复 1 选择支付宝\n回复 2 选择微信支付"
     assert await bot.say("１", msg_id="6912000000000000011") == '好的，/choose_platform{"platform":"alipay"}'
@@ -290,22 +240,22 @@ async def test_buttons_are_numbered_and_a_typed_number_sends_the_payload(make_bo
 async def test_long_answer_is_split_and_the_rest_arrives_through_the_api(make_bot: BotFactory) -> None:
     paragraphs = [f"第{i}步：" + "请保存好交易截图和聊天记录。" * 30 for i in range(1, 6)]
 
-    async def long_answer(message: UserMessage, out: CollectingOutputChannel) -> None:
-        await out.send_text_message(message.sender_id, "\n".join(paragraphs))
+    async def long_answer(message: UserMessage) -> None:
+        await message.output_channel.send_text_message(message.sender_id, "\n".join(paragraphs))
 
-    bot = await make_bot(FakeRasa(script=long_answer))
+    bot = await make_bot(FakeAgent(script=long_answer))
     first = await bot.say("怎么投诉")
     assert len(first.encode("utf-8")) <= protocol.PASSIVE_REPLY_MAX_BYTES
     await bot.channel.drain()
     assert bot.api.sent and all(m["touser"] == OPENID for m in bot.api.sent)
-    assert "\n".join([first, *bot.api.texts]) == "\n".join(paragraphs)
+    assert "\n".join([first, *bot.api.texts_to(OPENID)]) == "\n".join(paragraphs)
 
 
 # --- deadline, retries and failures ----------------------------------------------------------
 
 
 async def test_slow_answer_replies_success_in_time_then_arrives_via_the_api(make_bot: BotFactory) -> None:
-    bot = await make_bot(FakeRasa(delay=1.0), reply_budget_seconds=0.3)
+    bot = await make_bot(FakeAgent(delay=1.0), reply_budget_seconds=0.3)
     started = time.monotonic()
     status, reply = await bot.post(text_xml("资金被盗刷怎么办"))
     assert (status, reply) == (200, "success")
@@ -315,7 +265,7 @@ async def test_slow_answer_replies_success_in_time_then_arrives_via_the_api(make
 
 
 async def test_same_msgid_three_times_while_running_reaches_rasa_once(make_bot: BotFactory) -> None:
-    bot = await make_bot(FakeRasa(delay=0.3))
+    bot = await make_bot(FakeAgent(delay=0.3))
     body = text_xml("客服不处理", msg_id="6912000000000000077")
     results = await asyncio.gather(*(bot.post(body) for _ in range(3)))
     assert len(bot.rasa.received) == 1
@@ -330,10 +280,7 @@ async def test_same_msgid_three_times_while_running_reaches_rasa_once(make_bot: 
 
 @pytest.mark.parametrize("failure", ["raises", "silent"])
 async def test_rasa_failure_gets_the_calm_apology_with_hotlines(make_bot: BotFactory, failure: str) -> None:
-    async def nothing(message: UserMessage, out: CollectingOutputChannel) -> None:
-        return None
-
-    rasa = FakeRasa(error=RuntimeError("action server down")) if failure == "raises" else FakeRasa(script=nothing)
+    rasa = FakeAgent(error=RuntimeError("action server down")) if failure == "raises" else FakeAgent(script=silent)
     bot = await make_bot(rasa)
     reply = await bot.say("充值失败")
     assert reply == service_unavailable_text().strip()
