@@ -20,20 +20,14 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import (
-    ENTITIES,
-    ENTITY_ATTRIBUTE_END,
-    ENTITY_ATTRIBUTE_START,
-    ENTITY_ATTRIBUTE_TYPE,
-    ENTITY_ATTRIBUTE_VALUE,
-    TEXT,
-)
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.language import Language
 
 from assistant_core.clock import LOCAL_TIMEZONE, local_zone, utc_now
 from bot.nlu import fact_pipeline
+from bot.nlu.entities import add_entities, entity
 from bot.nlu.stored_component import StoredStateComponent
 
 logger = logging.getLogger(__name__)
@@ -103,7 +97,7 @@ class ComplaintFactExtractor(StoredStateComponent, EntityExtractorMixin):
                 continue
             now = message_time(message.get("metadata"), self.clock, self._zone)
             entities = self.add_extractor_name(self.extract(text, now))
-            message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+            add_entities(message, entities)
         return messages
 
     def extract(self, text: str, now: dt.datetime) -> List[Dict[Text, Any]]:
@@ -115,13 +109,6 @@ class ComplaintFactExtractor(StoredStateComponent, EntityExtractorMixin):
             value = fact_pipeline.span_value(span, now)
             if value is None:
                 continue
-            entities.append(
-                {
-                    ENTITY_ATTRIBUTE_TYPE: fact_pipeline.ENTITY_BY_LABEL[span.label_],
-                    ENTITY_ATTRIBUTE_START: span.start_char,
-                    ENTITY_ATTRIBUTE_END: span.end_char,
-                    ENTITY_ATTRIBUTE_VALUE: value,
-                    "confidence_entity": 1.0,
-                }
-            )
+            kind = fact_pipeline.ENTITY_BY_LABEL[span.label_]
+            entities.append(entity(kind, span.start_char, span.end_char, value, confidence_entity=1.0))
         return entities

@@ -22,17 +22,12 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import (
-    ENTITIES,
-    ENTITY_ATTRIBUTE_END,
-    ENTITY_ATTRIBUTE_START,
-    ENTITY_ATTRIBUTE_TYPE,
-    ENTITY_ATTRIBUTE_VALUE,
-    TEXT,
-)
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.entities import add_entities, entity_start
+from bot.nlu.entities import entity as make_entity
 from bot.nlu.normalise import normalise
 from bot.nlu.stored_component import StoredStateComponent
 
@@ -72,7 +67,7 @@ def without_negated(text: str, entities: List[Dict[str, Any]]) -> List[Dict[str,
     kept = [
         e
         for e in entities
-        if not _NEGATION.search(normal[max(0, e[ENTITY_ATTRIBUTE_START] - 4) : e[ENTITY_ATTRIBUTE_START]])
+        if not _NEGATION.search(normal[max(0, entity_start(e) - 4) : entity_start(e)])
     ]
     return kept if kept else entities
 
@@ -94,14 +89,7 @@ def find_wallets(
             continue
         key = names.get(_SPACES.sub("", match.group()))
         if key:
-            entities.append(
-                {
-                    ENTITY_ATTRIBUTE_TYPE: entity,
-                    ENTITY_ATTRIBUTE_START: start,
-                    ENTITY_ATTRIBUTE_END: end,
-                    ENTITY_ATTRIBUTE_VALUE: key,
-                }
-            )
+            entities.append(make_entity(entity, start, end, key))
     return without_negated(text, entities)
 
 
@@ -156,5 +144,5 @@ class WalletEntityExtractor(StoredStateComponent, EntityExtractorMixin):
             tokens = message.get(TOKENS_NAMES[TEXT]) or []
             edges = {t.start for t in tokens} | {t.end for t in tokens} if tokens else None
             found = find_wallets(message.get(TEXT) or "", self._keys, self._matcher, edges, self._config["entity"])
-            message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found), add_to_output=True)
+            add_entities(message, self.add_extractor_name(found))
         return messages

@@ -120,3 +120,35 @@ def test_ordinary_text_names_no_wallet(
     components: tuple[DomainJiebaTokenizer, WalletEntityExtractor], text: str
 ) -> None:
     assert wallets(components, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("不是支付宝，是京东的", ["jd_wallet"]),
+        ("说错了，不是微信是支付宝", ["alipay"]),
+        ("不是支付宝", ["alipay"]),  # nothing else named: the wallet stays, the dialogue asks
+        ("支付宝和微信都扣钱了", ["alipay", "wechat_pay"]),
+    ],
+)
+def test_a_correction_drops_the_negated_wallet(
+    components: tuple[DomainJiebaTokenizer, WalletEntityExtractor], text: str, expected: list[str]
+) -> None:
+    assert [value for _, value in wallets(components, text)] == expected
+
+
+def test_wallets_without_verified_facts_are_their_own_entity_and_never_a_seeded_wallet(
+    tmp_path: Path, components: tuple[DomainJiebaTokenizer, WalletEntityExtractor]
+) -> None:
+    tokenizer, _ = components
+    storage = LocalModelStorage(tmp_path)
+    other = WalletEntityExtractor.create(
+        {"entity": "other_wallet"}, storage, Resource("other"), ExecutionContext({}, "test")
+    )
+    other.train(load_data(str(ROOT / "data" / "nlu" / "other_wallets.yml")))
+    for text, name in (("云闪付充话费没到账", "云闪付"), ("用PayPal付的", "PayPal"), ("手机银行被盗刷", "银行App")):
+        message = Message(data={"text": text})
+        tokenizer.process([message])
+        other.process([message])
+        assert [(e["entity"], e["value"]) for e in message.get("entities")] == [("other_wallet", name)]
+        assert wallets(components, text) == []
