@@ -29,7 +29,7 @@ from assistant_core.records import (
 )
 from assistant_core.seed_ladder import NO_WAITING_CATEGORIES, parse_escalation
 from assistant_core.seed_letters import parse_letters
-from assistant_core.seed_reader import RecordReader, SeedError
+from assistant_core.seed_reader import RecordReader, SeedError, seed_fields
 
 __all__ = ["ADVICE_KINDS", "DEMAND_KEYS", "LADDER_CATEGORIES", "NO_WAITING_CATEGORIES", "SeedError", "load_seed"]
 
@@ -123,7 +123,7 @@ def _parse_sources(path: Path, items: list[Any]) -> tuple[Source, ...]:
     keys: set[str] = set()
     result = []
     for index, item in enumerate(items):
-        reader = RecordReader(path, f"sources[{index}]", item, ("key", "kind", "title", "url", "passage", "read_on"))
+        reader = RecordReader(path, f"sources[{index}]", item, seed_fields(Source))
         key = reader.key("key")
         _unique(path, reader.record, "key", keys, key)
         kind = reader.choice("kind", SOURCE_KINDS)
@@ -215,7 +215,7 @@ def _parse_platforms(path: Path, items: list[Any], sources: Mapping[str, Source]
 def _parse_products(
     path: Path, items: list[Any], sources: Mapping[str, Source], platforms: tuple[Platform, ...]
 ) -> tuple[Product, ...]:
-    fields = ("key", "name", "wallet", "aliases", "description", "operator", "source", "verified_on")
+    fields = seed_fields(Product)
     taken = {alias.casefold() for p in platforms for alias in p.aliases}
     keys: set[str] = set()
     result = []
@@ -241,9 +241,7 @@ def _parse_categories(path: Path, items: list[Any], sources: Mapping[str, Source
     keys: set[str] = set()
     result = []
     for index, item in enumerate(items):
-        reader = RecordReader(
-            path, f"categories[{index}]", item, ("key", "name", "summary", "advice", "source", "verified_on")
-        )
+        reader = RecordReader(path, f"categories[{index}]", item, seed_fields(Category))
         key = reader.key("key")
         _unique(path, reader.record, "key", keys, key)
         provenance = reader.provenance(sources)
@@ -253,7 +251,10 @@ def _parse_categories(path: Path, items: list[Any], sources: Mapping[str, Source
             entries = advice_reader.get(kind, lambda v: isinstance(v, list) and len(v) > 0, "a non-empty list", [])
             for position, entry in enumerate(entries, start=1):
                 item_reader = RecordReader(
-                    path, f"{reader.record} advice.{kind}[{position - 1}]", entry, ("text", "source", "verified_on")
+                    path,
+                    f"{reader.record} advice.{kind}[{position - 1}]",
+                    entry,
+                    seed_fields(AdviceItem, "category_key", "kind", "position"),
                 )
                 item_provenance = item_reader.provenance(sources)
                 text = item_reader.sourced_text("text", item_provenance, sources)
@@ -281,10 +282,7 @@ def _parse_evidence(
     result = []
     for index, item in enumerate(items):
         reader = RecordReader(
-            path,
-            f"evidence_items[{index}]",
-            item,
-            ("category", "platform", "position", "text", "source", "verified_on"),
+            path, f"evidence_items[{index}]", item, seed_fields(EvidenceItem, names={"platform_key": "platform"})
         )
         category = reader.choice("category", tuple(sorted(category_keys)))
         platform = reader.choice("platform", tuple(sorted(platform_keys)), None)
@@ -301,7 +299,7 @@ def _parse_notices(path: Path, data: Any, sources: Mapping[str, Source]) -> tupl
         raise SeedError(path, "notices", "notices", "must be a mapping of key: {text, source, verified_on}")
     result = []
     for key, value in data.items():
-        reader = RecordReader(path, f"notices.{key}", value, ("text", "source", "verified_on"))
+        reader = RecordReader(path, f"notices.{key}", value, seed_fields(Notice, "key"))
         provenance = reader.provenance(sources)
         result.append(Notice(str(key), reader.sourced_text("text", provenance, sources), provenance))
     missing = [key for key in REQUIRED_NOTICES if key not in {n.key for n in result}]

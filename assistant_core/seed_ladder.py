@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from assistant_core.records import PLATFORM_CONTACT, EscalationStep, Source
-from assistant_core.seed_reader import RecordReader, SeedError
+from assistant_core.seed_reader import RecordReader, SeedError, seed_fields
 
 NO_WAITING_CATEGORIES = ("fund_security",)
 """Ladders where the assistant never suggests waiting: a fraud victim goes on at once."""
@@ -19,22 +19,7 @@ def parse_escalation(
     category_keys: set[str],
     platform_keys: set[str],
 ) -> tuple[EscalationStep, ...]:
-    fields = (
-        "category",
-        "position",
-        "key",
-        "title",
-        "contact",
-        "when",
-        "advice",
-        "suggested_wait_days",
-        "legal",
-        "wallets",
-        "except_wallets",
-        "said_as",
-        "source",
-        "verified_on",
-    )
+    fields = seed_fields(EscalationStep)
     keys: set[tuple[str, str]] = set()
     result = []
     for index, item in enumerate(items):

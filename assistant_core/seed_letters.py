@@ -7,21 +7,9 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from assistant_core.records import LETTER_PLACEHOLDERS, EscalationStep, LetterKit, LetterTemplate, Source
-from assistant_core.seed_reader import RecordReader, SeedError, guidance_problem
+from assistant_core.seed_reader import RecordReader, SeedError, guidance_problem, seed_fields
 
-TEMPLATE_FIELDS = (
-    "key",
-    "version",
-    "for_steps",
-    "addressee",
-    "respondent_if_not_institution",
-    "respondent_unverified",
-    "send_via",
-    "subject",
-    "paragraphs",
-    "source",
-    "verified_on",
-)
+TEMPLATE_FIELDS = seed_fields(LetterTemplate)
 
 
 def _placeholders(reader: RecordReader, field: str, text: str) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Optional
 
 from assistant_core.records import Provenance, Source
 
@@ -16,6 +17,25 @@ KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _GUIDANCE_DIGITS = re.compile(r"[0-9０-９]")
 _GUIDANCE_DEADLINE = re.compile(r"[一二三四五六七八九十百两几半]+\s*个?(?:天|日|周|星期|个月|年|小时|工作日)")
 _GUIDANCE_LEGAL = re.compile(r"《|依法|法定|法律规定|有权|义务|应当|必须")
+
+
+SEED_NAMES = {"platform_key": "wallet", "category_key": "category", "when_to_use": "when"}
+"""Record fields whose seed key is another word (the seed is written for people)."""
+
+
+def seed_fields(record_type: type, *skip: str, names: Optional[Mapping[str, str]] = None) -> tuple[str, ...]:
+    """The keys a seed entry of `record_type` may hold, derived from the record's fields: renamed
+    as the seed names them, a `provenance` as `source` + `verified_on`, `skip` left out."""
+    renamed = {**SEED_NAMES, **(names or {})}
+    keys: list[str] = []
+    for field in dataclasses.fields(record_type):
+        if field.name in skip:
+            continue
+        if field.name == "provenance":
+            keys += ["source", "verified_on"]
+        else:
+            keys.append(renamed.get(field.name, field.name))
+    return tuple(keys)
 
 
 class SeedError(ValueError):

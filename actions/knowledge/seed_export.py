@@ -10,14 +10,11 @@ import yaml
 from actions.knowledge.store import KnowledgeStore
 from assistant_core.records import PLATFORM_FACTS, LetterKit, Platform, Provenance
 from assistant_core.seed import ADVICE_KINDS
+from assistant_core.seed_reader import SEED_NAMES
 
 
 def _prov(p: Provenance) -> dict[str, Any]:
     return {"source": p.source, "verified_on": p.verified_on}
-
-
-SEED_NAMES = {"platform_key": "wallet", "category_key": "category", "when_to_use": "when"}
-"""Record fields whose seed key is another word."""
 
 
 def _entry(record: Any, *skip: str, names: Optional[dict[str, str]] = None) -> dict[str, Any]:
