@@ -22,16 +22,19 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from assistant_core import settings
 from assistant_core.apology import service_unavailable_text
 from assistant_core.masking import log_id, mask_sensitive
+from bot.channel_copy import channel_text
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000
 DEFAULT_TURN_BUDGET_SECONDS = 30.0
-EMPTY_MESSAGE_NOTICE = "好像没收到文字内容 🙂 请直接描述遇到的问题，比如“支付宝充值扣了钱没到账”。"
-TOO_LONG_NOTICE = f"消息有点长，我一次最多看 {MAX_MESSAGE_CHARS} 个字。请挑重点再说一遍：哪个钱包、出了什么问题。"
-_PRIVACY_FALLBACK = "请不要发送密码、验证码、身份证号或完整银行卡号，我已经把它们隐藏了。"
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
+
+
+def too_long_notice() -> str:
+    """Said instead of answering a message over MAX_MESSAGE_CHARS."""
+    return channel_text("utter_channel_too_long", max_chars=MAX_MESSAGE_CHARS)
 
 
 @functools.lru_cache(maxsize=4)
@@ -44,7 +47,7 @@ def privacy_warning_text(seed_file: Optional[Path] = None) -> str:
         warning = str(notice["text"] if isinstance(notice, dict) else notice).strip()
     except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
         logger.error("Cannot read the fraud warning from %s (%s); using a generic one.", path, exc)
-        return _PRIVACY_FALLBACK
+        return channel_text("utter_channel_privacy_hidden")
     return f"🔐 {warning}\n我已经把你发的敏感号码隐藏了，不会保存原文。"
 
 
@@ -91,13 +94,13 @@ async def handle_guarded(
     """Run one user message through Rasa with the protections described above."""
     text = message.text or ""
     if not text.strip():
-        await _say(message, EMPTY_MESSAGE_NOTICE)
+        await _say(message, channel_text("utter_channel_empty_message"))
         return
     if len(text) > MAX_MESSAGE_CHARS:
         logger.info(
             "Refused a %d-character message in %s (limit %d).", len(text), log_id(message.sender_id), MAX_MESSAGE_CHARS
         )
-        await _say(message, TOO_LONG_NOTICE)
+        await _say(message, too_long_notice())
         return
     masked = mask_sensitive(text)
     if masked.found:

@@ -29,6 +29,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.channel_copy import channel_text
 from bot.channels import socketio_policy as policy
 from bot.channels.guard import DEFAULT_TURN_BUDGET_SECONDS, guarded
 from bot.channels.owner import PlatformRecipient, owned_by
@@ -172,7 +173,8 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             session = await sio.get_session(sid, namespace=namespace)
             session_id = session.get("session_id")
             if not session_id:
-                await sio.emit(self.bot_message_evt, {"text": policy.NOT_READY_TEXT}, room=sid, namespace=namespace)
+                not_ready = {"text": channel_text("utter_channel_not_ready")}
+                await sio.emit(self.bot_message_evt, not_ready, room=sid, namespace=namespace)
                 return
             claimed = data.get("session_id") if isinstance(data, dict) else None
             if claimed is not None and claimed != session_id:

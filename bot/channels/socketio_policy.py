@@ -28,7 +28,6 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 _URLSAFE = re.compile(r"[A-Za-z0-9_-]+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
-NOT_READY_TEXT = "连接还没准备好，请稍等几秒再发送。"
 
 
 def normalise_origin(origin: str) -> Optional[str]:

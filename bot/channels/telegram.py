@@ -38,6 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from assistant_core import settings as bot_settings
+from bot.channel_copy import channel_text
 from bot.channels import telegram_protocol as protocol
 from bot.channels.guard import DEFAULT_TURN_BUDGET_SECONDS, guarded
 from bot.channels.owner import PlatformRecipient, owned_by
@@ -314,7 +315,7 @@ class TelegramInput(InputChannel):
         output = TelegramOutput(bot)
         chat = str(incoming.chat_id)
         if incoming.kind is protocol.Kind.UNSUPPORTED:
-            await self._safely(output.send_text_message(chat, protocol.ONLY_TEXT_TEXT), "sendMessage")
+            await self._safely(output.send_text_message(chat, channel_text("utter_channel_only_text")), "sendMessage")
             return
         message = UserMessage(incoming.text, output, chat, input_channel=self.name(), message_id=incoming.message_id)
         # The guard turns Rasa's failures into the apology; only sending that can fail here.

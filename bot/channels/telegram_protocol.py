@@ -26,7 +26,6 @@ _BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")
 _GREETING_COMMANDS = {"/start", "/help"}
 GREET_PAYLOAD = "/greet"
 
-ONLY_TEXT_TEXT = "抱歉，我目前只能看懂文字消息。请用文字描述您遇到的问题，例如：“微信支付被盗刷了怎么办”。"
 
 
 class Kind(enum.Enum):

@@ -23,6 +23,7 @@ from sanic.response import HTTPResponse
 
 from assistant_core.apology import service_unavailable_text
 from assistant_core.masking import log_id
+from bot.channel_copy import channel_text
 from bot.channels import wechat_protocol as protocol
 from bot.channels.guard import handle_guarded
 from bot.channels.owner import claim
@@ -34,9 +35,6 @@ from bot.channels.wechat_settings import (
     BUTTON_MEMORY_USERS,
     DEFAULT_REPLY_BUDGET_SECONDS,
     DEFAULT_TIMESTAMP_WINDOW_SECONDS,
-    EMPTY_TEXT_TEXT,
-    ONLY_TEXT_AND_VOICE_TEXT,
-    VOICE_NOT_RECOGNISED_TEXT,
     WeChatSettings,
     credential_seconds,
     log_modes,
@@ -220,16 +218,16 @@ class WeChatInput(InputChannel):
     async def _answer(self, message: protocol.InboundMessage, on_new_message: OnNewMessage) -> Chunks:
         """The reply to one message, split for WeChat; never raises."""
         try:
-            if message.msg_type == "text":
-                text = message.content.strip()
-                return await self._ask_rasa(message, text, on_new_message) if text else (EMPTY_TEXT_TEXT,)
-            if message.msg_type == "voice":
-                text = message.recognition.strip()
-                return await self._ask_rasa(message, text, on_new_message) if text else (VOICE_NOT_RECOGNISED_TEXT,)
+            if message.msg_type in ("text", "voice"):
+                text = (message.content if message.msg_type == "text" else message.recognition).strip()
+                if text:
+                    return await self._ask_rasa(message, text, on_new_message)
+                empty = "utter_wechat_empty_text" if message.msg_type == "text" else "utter_wechat_voice_not_recognised"
+                return (channel_text(empty),)
             if message.msg_type == "event":
                 return (welcome_text(),) if message.event == "subscribe" else ()
             # image, video, location, link and anything newer.
-            return (ONLY_TEXT_AND_VOICE_TEXT,)
+            return (channel_text("utter_wechat_only_text_and_voice"),)
         except Exception as exc:
             logger.error(
                 "Answering WeChat message %s failed (%s: %s); the user gets the outage apology. "

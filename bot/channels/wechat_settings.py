@@ -12,6 +12,7 @@ from rasa.shared.exceptions import RasaException
 
 from assistant_core import settings as bot_settings
 from assistant_core.apology import wallet_names
+from bot.channel_copy import channel_text
 from bot.channels import wechat_protocol as protocol
 from bot.channels.wechat_api import DEFAULT_API_BASE_URL
 
@@ -24,21 +25,6 @@ DEFAULT_TIMESTAMP_WINDOW_SECONDS = 300.0
 BUTTON_MEMORY_SECONDS = 3600.0
 BUTTON_MEMORY_USERS = 10_000
 
-WELCOME_TEXT = (
-    "你好，欢迎关注钱包投诉助手！\n"
-    "遇到数字钱包的麻烦，我可以帮你理清该怎么投诉、找谁、准备什么材料：\n"
-    "· 充值失败、钱扣了没到账\n"
-    "· 资金被盗刷\n"
-    "· 找客服投诉却没人处理\n"
-    "{wallets}\n"
-    "直接用文字或语音说说你遇到的问题就行，例如：“充值失败，钱扣了没到账”。"
-)
-"""The subscribe greeting; the wallets it names come from the seed (content is data)."""
-ONLY_TEXT_AND_VOICE_TEXT = (
-    "抱歉，我目前只能看懂文字和语音消息。请用文字说说你遇到的问题，例如：“微信支付被盗刷了怎么办”。"
-)
-VOICE_NOT_RECOGNISED_TEXT = "抱歉，这段语音没能识别出文字。请再说一遍，或直接用文字说说你遇到的问题。"
-EMPTY_TEXT_TEXT = "没有收到文字内容，请用文字说说你遇到的问题。"
 
 
 @dataclass(frozen=True)
@@ -161,4 +147,4 @@ def welcome_text() -> str:
     """The subscribe greeting, naming the wallets the seed has verified facts for."""
     names = wallet_names()
     wallets = f"支持{'、'.join(names)}。" if names else "支持常见的数字钱包。"
-    return WELCOME_TEXT.format(wallets=wallets)
+    return channel_text("utter_wechat_welcome", wallets=wallets)

@@ -20,8 +20,9 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.run import _create_single_channel
 
 from assistant_core.apology import service_unavailable_text
+from bot.channel_copy import channel_text
 from bot.channels import socketio_policy as policy
-from bot.channels.guard import MAX_MESSAGE_CHARS, TOO_LONG_NOTICE
+from bot.channels.guard import MAX_MESSAGE_CHARS, too_long_notice
 from bot.channels.socketio import SocketIOInput
 from tests.channels.conftest import serve_channels
 from tests.conftest import RunningServers
@@ -172,7 +173,7 @@ async def test_short_or_patterned_session_ids_are_refused(make_server: ServerFac
     # No session was confirmed, so nothing this socket says reaches the assistant.
     await client.say("user-42", "你好")
     event, data = await client.next_event()
-    assert (event, data["text"]) == ("bot_uttered", policy.NOT_READY_TEXT)
+    assert (event, data["text"]) == ("bot_uttered", channel_text("utter_channel_not_ready"))
     assert server.rasa.received == []
 
 
@@ -224,7 +225,7 @@ async def test_over_long_message_gets_a_chinese_notice_and_never_reaches_the_ass
     session_id = await client.start_session()
     await client.say(session_id, TOO_LONG)
     [notice] = await client.replies(quiet=0.3)
-    assert notice["text"] == TOO_LONG_NOTICE and "1000" in notice["text"]
+    assert notice["text"] == too_long_notice() and "1000" in notice["text"]
     assert server.rasa.received == []
 
 
@@ -310,7 +311,7 @@ async def test_real_server_answers_in_the_session_room_and_refuses_over_long_mes
     session_id = await client.start_session()
     await client.say(session_id, TOO_LONG)
     [notice] = await client.replies(quiet=0.5)
-    assert notice["text"] == TOO_LONG_NOTICE
+    assert notice["text"] == too_long_notice()
 
     await client.say(session_id, "我的微信零钱被盗刷了")
     answer = joined(await client.replies(quiet=2.0))

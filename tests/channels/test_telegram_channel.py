@@ -23,8 +23,9 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 
 from assistant_core.apology import service_unavailable_text
+from bot.channel_copy import channel_text
 from bot.channels import telegram_protocol as protocol
-from bot.channels.guard import TOO_LONG_NOTICE
+from bot.channels.guard import too_long_notice
 from bot.channels.telegram import TelegramInput, TelegramSettings
 from tests.channels.conftest import serve_channels
 from tests.conftest import RunningServers, free_port
@@ -294,7 +295,7 @@ async def test_stickers_photos_edits_and_other_updates_do_not_crash(
     for update in updates:
         assert await server.post_update(update) == 200
     assert server.rasa.received == []
-    assert api.texts_to(CHAT_ID) == [protocol.ONLY_TEXT_TEXT, protocol.ONLY_TEXT_TEXT]
+    assert api.texts_to(CHAT_ID) == [channel_text("utter_channel_only_text")] * 2
     assert [c["callback_query_id"] for c in api.called("answerCallbackQuery")] == ["cbq-game"]
 
 
@@ -309,7 +310,7 @@ async def test_over_long_text_gets_a_notice_not_the_assistant(make_server: Serve
     server = await make_server(await api.start())
     assert await server.post_update(text_update("盗" * 1001)) == 200
     assert server.rasa.received == []
-    assert api.texts_to(CHAT_ID) == [TOO_LONG_NOTICE]
+    assert api.texts_to(CHAT_ID) == [too_long_notice()]
 
 
 async def test_a_verification_code_is_masked_before_the_assistant_sees_it(

@@ -22,9 +22,10 @@ from rasa.shared.exceptions import RasaException
 from wechatpy.crypto import WeChatCrypto
 
 from assistant_core.apology import service_unavailable_text
+from bot.channel_copy import channel_text
 from bot.channels import wechat_protocol as protocol
 from bot.channels.wechat import WeChatInput
-from bot.channels.wechat_settings import ONLY_TEXT_AND_VOICE_TEXT, VOICE_NOT_RECOGNISED_TEXT, WeChatSettings
+from bot.channels.wechat_settings import WeChatSettings
 from tests.channels.conftest import serve_channels
 from tests.fakes import FakeAgent, FakeWeChatApi, silent
 
@@ -188,7 +189,7 @@ async def test_voice_with_recognition_goes_to_rasa_as_text(make_bot: BotFactory)
     status, reply = await bot.post(message_xml("voice", voice + "<Recognition><![CDATA[钱被盗刷了]]></Recognition>"))
     assert status == 200 and fields_of(reply)["Content"] == "收到：钱被盗刷了"
     status, reply = await bot.post(message_xml("voice", voice, msg_id="6912000000000000002"))
-    assert fields_of(reply)["Content"] == VOICE_NOT_RECOGNISED_TEXT
+    assert fields_of(reply)["Content"] == channel_text("utter_wechat_voice_not_recognised")
     assert [m.text for m in bot.rasa.received] == ["钱被盗刷了"]
 
 
@@ -211,8 +212,8 @@ async def test_image_gets_a_note_that_only_text_and_voice_are_understood(make_bo
     bot = await make_bot()
     image = "<PicUrl><![CDATA[http://mmbiz.example/x.jpg]]></PicUrl><MediaId><![CDATA[m]]></MediaId>"
     status, reply = await bot.post(message_xml("image", image))
-    assert status == 200 and fields_of(reply)["Content"] == ONLY_TEXT_AND_VOICE_TEXT
-    assert "文字和语音" in ONLY_TEXT_AND_VOICE_TEXT
+    assert status == 200 and fields_of(reply)["Content"] == channel_text("utter_wechat_only_text_and_voice")
+    assert "文字和语音" in fields_of(reply)["Content"]
     assert bot.rasa.received == []
 
 

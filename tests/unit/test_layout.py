@@ -42,3 +42,20 @@ def test_no_module_in_either_process_is_over_350_lines() -> None:
 def test_domain_wallet_values_are_the_seeds_platform_keys() -> None:
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     assert domain["slots"]["wallet"]["values"] == [p.key for p in load_seed(SEED_PATH).platforms]
+
+
+def test_every_text_a_channel_sends_on_its_own_is_a_domain_response() -> None:
+    """Copy is data: the channels name responses of domain.yml, and each one exists with its text."""
+    import re
+
+    from bot.channel_copy import channel_text
+
+    named = {
+        name
+        for path in (ROOT / "bot").rglob("*.py")
+        for name in re.findall(r'channel_text\(\s*"(\w+)"', path.read_text(encoding="utf-8"))
+    }
+    named |= {"utter_wechat_empty_text", "utter_wechat_voice_not_recognised"}  # chosen by message type
+    assert len(named) >= 8
+    for name in sorted(named):
+        assert channel_text(name, max_chars=1000, wallets="支持支付宝。").strip(), name
