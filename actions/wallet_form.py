@@ -59,10 +59,11 @@ class ValidateWalletForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[Text]:
-        """A wallet without verified facts (云闪付 …) ends the question: the answer says so."""
+        """Only the wallet is asked; a wallet without verified facts (云闪付 …) ends the question too,
+        and the answer says so."""
         if tracker.get_slot(names.SLOT_WALLET) is None and tracker.get_slot(names.SLOT_OTHER_WALLET):
             return []
-        return list(domain_slots)
+        return [slot for slot in domain_slots if slot != names.SLOT_OTHER_WALLET]
 
     async def validate_wallet(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
