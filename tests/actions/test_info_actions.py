@@ -81,3 +81,15 @@ async def test_wallet_form_accepts_aliases_and_rejects_unknown_names(action_env:
     assert await form.validate_wallet("银联", dispatcher, tracker, {}) == {"wallet": None}
     assert dispatcher.messages[0]["response"] == "utter_wallet_not_recognised"
     assert dispatcher.messages[0]["names"] == "支付宝、微信支付、京东钱包、Apple Pay"
+
+
+async def test_the_wallet_form_asks_only_the_wallet_and_a_wallet_without_facts_ends_it() -> None:
+    form = ValidateWalletForm()
+    slots = ["wallet", "other_wallet"]
+    dispatcher = CollectingDispatcher()
+    asked = await form.required_slots(slots, dispatcher, make_tracker("report_topup_failure"), {})
+    assert asked == ["wallet"]
+    named_other = make_tracker("inform", "是云闪付", slots={"other_wallet": "云闪付"})
+    assert await form.required_slots(slots, dispatcher, named_other, {}) == []
+    both = make_tracker("inform", "支付宝", slots={"other_wallet": "云闪付", "wallet": "alipay"})
+    assert await form.required_slots(slots, dispatcher, both, {}) == ["wallet"]
