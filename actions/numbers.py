@@ -16,6 +16,8 @@ _PHONE = re.compile(
     r"(?![\d.,]|\s*(?:元|块|圆|万|千|角|%|rmb|RMB|人民币|多))"
 )
 _NOT_DIGIT = re.compile(r"\D")
+# A number counts as a phone number the user offers only where the message talks about calling.
+_PHONE_CONTEXT = re.compile(r"电话|热线|客服|号码|拨|打")
 
 
 def digits(number: str) -> str:
@@ -34,5 +36,8 @@ def numbers_in(contacts: Iterable[str]) -> frozenset[str]:
 
 
 def unknown_numbers(text: str, known: frozenset[str]) -> list[str]:
-    """The phone numbers in `text` that are none of the `known` ones."""
+    """The phone numbers in `text` that are none of the `known` ones, where `text` talks about
+    calling (so "被盗刷了12000" is an amount, not a wrong number)."""
+    if not _PHONE_CONTEXT.search(text or ""):
+        return []
     return [n for n in phone_numbers(text) if digits(n) not in known]
