@@ -176,3 +176,38 @@ def first_answer_seconds(base_url: str, flow: Flow, launched_at: float, limit: f
 def flatten(conversations: Sequence[Sequence[float]], turn: Optional[int] = None) -> List[float]:
     """All turn latencies, or only those of turn number `turn`."""
     return [t for c in conversations for i, t in enumerate(c) if turn is None or i == turn]
+
+
+async def interleaved_single_user(
+    pairs: Sequence[Tuple[Client, Sequence[Flow]]], repeats: int
+) -> List[Dict[str, List[List[float]]]]:
+    """Several bots, one conversation at a time, taking turns: each of bot A's conversations is followed by
+    one of bot B's, so a change in the machine's load falls on both alike. Per bot: flow → conversations."""
+    results: List[Dict[str, List[List[float]]]] = [{f.name: [] for f in flows} for _, flows in pairs]
+    cycles = [itertools.cycle(flows) for _, flows in pairs]
+    rounds = repeats * max(len(flows) for _, flows in pairs)
+    for _ in range(rounds):
+        for (client, _), cycle, result in zip(pairs, cycles, results, strict=True):
+            flow = next(cycle)
+            result[flow.name].append(await client.conversation(flow))
+    return results
+
+
+async def interleaved_load(
+    pairs: Sequence[Tuple[Client, Sequence[Flow]]], users: int, seconds: float, rounds: int
+) -> List[LoadResult]:
+    """`users` concurrent users on each bot in alternating phases (A B, B A, A B …), `rounds` phases per bot
+    of `seconds / rounds` each; per bot the phases summed into one LoadResult."""
+    totals = [LoadResult(users=users, seconds=0.0, turns=0, errors=0) for _ in pairs]
+    order = list(range(len(pairs)))
+    for _ in range(rounds):
+        for index in order:
+            client, flows = pairs[index]
+            phase = await concurrent_users(client, flows, users, seconds / rounds)
+            total = totals[index]
+            total.seconds += phase.seconds
+            total.turns += phase.turns
+            total.errors += phase.errors
+            total.latencies += phase.latencies
+        order.reverse()
+    return totals
