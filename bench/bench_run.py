@@ -12,6 +12,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from bench import scale, store_threads, ted
 from bench.speed import (
+    ROOT,
     SEED_PATH,
     BenchRun,
     BotMeasurement,
@@ -26,17 +27,21 @@ from bench.speed import (
 
 
 def measure_ted(run: BenchRun, tmp: Path) -> None:
-    """`rasa test core` on tests/conversations with our model and with config.yml minus TEDPolicy."""
+    """`rasa test core` on tests/conversations with our model and with config.yml's TEDPolicy toggled."""
     workdir = tmp / "ted"
     workdir.mkdir()
     # The project's own training cache (cwd .rasa/cache): the NLU components come from it, only policies train.
     env = {k: v for k, v in base_env(tmp).items() if k != "RASA_CACHE_DIRECTORY"}
-    without, seconds = ted.train_without_ted(workdir, env)
-    run.ted = [
-        ted.run_core_test("with TEDPolicy (config.yml)", run.args.model, workdir / "with", env),
-        ted.run_core_test("without TEDPolicy", without, workdir / "without", env),
-    ]
-    run.ted[1].training_seconds = seconds
+    other, seconds = ted.train_other_variant(workdir, env)
+    ours_has_ted = ted.has_ted(ROOT / "config.yml")
+    ours = ted.run_core_test(
+        f"{'with' if ours_has_ted else 'without'} TEDPolicy (config.yml, served)", run.args.model, workdir / "ours", env
+    )
+    toggled = ted.run_core_test(
+        f"{'without' if ours_has_ted else 'with'} TEDPolicy (config.yml toggled)", other, workdir / "other", env
+    )
+    toggled.training_seconds = seconds
+    run.ted = [ours, toggled] if ours_has_ted else [toggled, ours]
 
 
 def measure_store_threads_sqlite(run: BenchRun, tmp: Path) -> None:

@@ -1,7 +1,8 @@
 """What TEDPolicy costs and contributes: `rasa test core` on the conversation tests, with and without it.
 
-`make bench` trains a copy of config.yml without TEDPolicy (Rasa's training cache reuses the NLU
-components, so only the policies train), then runs this module once per model in a subprocess:
+`make bench` trains a copy of config.yml with TEDPolicy toggled (taken out, or put back if config.yml
+has none; Rasa's training cache reuses the NLU components, so only the policies train), then runs this
+module once per model (ours, the toggled one) in a subprocess:
 
     python -m bench.ted --model models/wallet-assistant.tar.gz --stories tests/conversations --out DIR
 
@@ -45,26 +46,37 @@ class CoreTest:
     problem: str = ""
 
 
-def config_without_ted(config: Path, out: Path) -> Path:
-    """config.yml with TEDPolicy taken out of `policies`, everything else as it is."""
+TED_POLICY = {"name": "TEDPolicy", "max_history": 4, "epochs": 40, "constrain_similarities": True, "random_seed": 42}
+"""The TEDPolicy config.yml had until issue 15 measured it, put back to measure it when config.yml has none."""
+
+
+def has_ted(config: Path) -> bool:
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
-    data["policies"] = [p for p in data["policies"] if p.get("name") != "TEDPolicy"]
+    return any(p.get("name") == "TEDPolicy" for p in data["policies"])
+
+
+def config_toggling_ted(config: Path, out: Path) -> Path:
+    """config.yml with TEDPolicy taken out of `policies` if it is there, else appended; nothing else changed."""
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    without = [p for p in data["policies"] if p.get("name") != "TEDPolicy"]
+    data["policies"] = without if len(without) < len(data["policies"]) else [*without, dict(TED_POLICY)]
     out.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return out
 
 
-def train_without_ted(tmp: Path, env: Dict[str, str]) -> tuple[Path, float]:
-    """Train the TED-less model into `tmp` (cwd = the project, so its training cache serves the NLU)."""
-    config = config_without_ted(ROOT / "config.yml", tmp / "config-without-ted.yml")
+def train_other_variant(tmp: Path, env: Dict[str, str]) -> tuple[Path, float]:
+    """Train config.yml with TEDPolicy toggled into `tmp` (cwd = the project, so its training cache serves
+    the NLU and, when cached, the policies)."""
+    config = config_toggling_ted(ROOT / "config.yml", tmp / "config-ted-toggled.yml")
     command = [RASA, "train", "--config", str(config), "--domain", "domain.yml", "--data", "data"]
-    command += ["--out", str(tmp), "--fixed-model-name", "without-ted"]
+    command += ["--out", str(tmp), "--fixed-model-name", "ted-toggled"]
     started = time.monotonic()
-    log = tmp / "train-without-ted.log"
+    log = tmp / "train-ted-toggled.log"
     with log.open("wb") as handle:
         result = subprocess.run(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
     if result.returncode != 0:
-        raise RuntimeError(f"training without TED failed:\n{log.read_text(errors='replace')[-3000:]}")
-    return tmp / "without-ted.tar.gz", time.monotonic() - started
+        raise RuntimeError(f"training with TEDPolicy toggled failed:\n{log.read_text(errors='replace')[-3000:]}")
+    return tmp / "ted-toggled.tar.gz", time.monotonic() - started
 
 
 def run_core_test(label: str, model: Path, out: Path, env: Dict[str, str]) -> CoreTest:

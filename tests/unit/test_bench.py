@@ -127,16 +127,20 @@ def test_interleaved_single_user_alternates_the_bots() -> None:
     assert len(ours_result["a"]) == len(ours_result["b"]) == 1 and len(plain_result["p"]) == 2
 
 
-def test_config_without_ted_keeps_everything_else(tmp_path: Path) -> None:
+def test_toggling_ted_changes_only_the_policies(tmp_path: Path) -> None:
     import yaml
 
-    from bench.ted import config_without_ted
+    from bench.ted import config_toggling_ted
     from tests.conftest import ROOT
 
     original = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
-    changed = yaml.safe_load(config_without_ted(ROOT / "config.yml", tmp_path / "c.yml").read_text(encoding="utf-8"))
-    assert [p for p in original["policies"] if p["name"] != "TEDPolicy"] == changed["policies"]
-    assert changed["pipeline"] == original["pipeline"]
+    once = config_toggling_ted(ROOT / "config.yml", tmp_path / "once.yml")
+    twice = yaml.safe_load(config_toggling_ted(once, tmp_path / "twice.yml").read_text(encoding="utf-8"))
+    toggled = yaml.safe_load(once.read_text(encoding="utf-8"))
+    names = [p["name"] for p in original["policies"]]
+    assert ("TEDPolicy" in names) != ("TEDPolicy" in [p["name"] for p in toggled["policies"]])
+    assert [p["name"] for p in twice["policies"]] == names
+    assert toggled["pipeline"] == original["pipeline"]
 
 
 def test_store_calls_inline_is_off_unless_the_bench_sets_it() -> None:
