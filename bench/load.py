@@ -7,7 +7,7 @@ import itertools
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Tuple
 
 import aiohttp
 import numpy as np
@@ -51,6 +51,25 @@ class LoadResult:
     @property
     def throughput(self) -> float:
         return self.turns / self.seconds if self.seconds else 0.0
+
+    def add(self, phase: "LoadResult") -> None:
+        """Sum another phase at the same concurrency into this one."""
+        self.seconds += phase.seconds
+        self.turns += phase.turns
+        self.errors += phase.errors
+        self.latencies += phase.latencies
+
+
+async def record_turn(result: LoadResult, turn: Callable[[], Awaitable[None]]) -> None:
+    """Await one turn's requests; its latency goes into `result`, or an error if the HTTP exchange failed."""
+    started = time.perf_counter()
+    try:
+        await turn()
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        result.errors += 1
+        return
+    result.latencies.append(time.perf_counter() - started)
+    result.turns += 1
 
 
 class UnexpectedReply(RuntimeError):
@@ -203,11 +222,6 @@ async def interleaved_load(
     for _ in range(rounds):
         for index in order:
             client, flows = pairs[index]
-            phase = await concurrent_users(client, flows, users, seconds / rounds)
-            total = totals[index]
-            total.seconds += phase.seconds
-            total.turns += phase.turns
-            total.errors += phase.errors
-            total.latencies += phase.latencies
+            totals[index].add(await concurrent_users(client, flows, users, seconds / rounds))
         order.reverse()
     return totals

@@ -17,11 +17,11 @@ WECHAT_GOAL_SECONDS = 2.5
 LOAD_GOAL_P95_S = 5.0
 
 
-def _all(bot: BotMeasurement) -> Stats:
+def all_turns(bot: BotMeasurement) -> Stats:
     return Stats.of([t for conversations in bot.single_user.values() for t in flatten(conversations)])
 
 
-def _ratio(a: float, b: float) -> float:
+def ratio(a: float, b: float) -> float:
     return a / b if b else float("nan")
 
 
@@ -36,10 +36,7 @@ def _level(bot: BotMeasurement, users: int) -> LoadResult | None:
 def _merged(results: Sequence[LoadResult]) -> LoadResult:
     merged = LoadResult(users=results[0].users if results else 0, seconds=0.0, turns=0, errors=0)
     for r in results:
-        merged.seconds += r.seconds
-        merged.turns += r.turns
-        merged.errors += r.errors
-        merged.latencies += r.latencies
+        merged.add(r)
     return merged
 
 
@@ -50,8 +47,8 @@ def reproduce_command() -> str:
 
 
 def before_after(run: BenchRun) -> List[str]:
-    ours, base = _all(run.ours), _all(run.baseline)
-    r50, r95 = _ratio(ours.p50, base.p50), _ratio(ours.p95, base.p95)
+    ours, base = all_turns(run.ours), all_turns(run.baseline)
+    r50, r95 = ratio(ours.p50, base.p50), ratio(ours.p95, base.p95)
     rows = [
         (
             "single-user p50, ours / plain",
@@ -70,7 +67,7 @@ def before_after(run: BenchRun) -> List[str]:
     ]
     o10, b10 = _level(run.ours, 10), _level(run.baseline, 10)
     if o10 and b10:
-        t = _ratio(o10.throughput, b10.throughput)
+        t = ratio(o10.throughput, b10.throughput)
         rows.append(
             (
                 "throughput at 10 users, ours / plain",
@@ -145,7 +142,7 @@ def store_threads_section(run: BenchRun) -> List[str]:
             p, i = Stats.of(pool.latencies), Stats.of(inline.latencies)
             lines.append(
                 f"| {comparison.database} | {pool.users} | {pool.throughput:.1f} | {inline.throughput:.1f} "
-                f"| {_ratio(pool.throughput, inline.throughput):.2f}× | {p.p50:.1f} / {p.p95:.1f} "
+                f"| {ratio(pool.throughput, inline.throughput):.2f}× | {p.p50:.1f} / {p.p95:.1f} "
                 f"| {i.p50:.1f} / {i.p95:.1f} | {pool.errors} / {inline.errors} |"
             )
     return lines

@@ -10,6 +10,7 @@ spread over them round-robin, as a load balancer would.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import subprocess
@@ -24,7 +25,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 import aiohttp
 
 from bench import servers
-from bench.load import LoadResult
+from bench.load import LoadResult, record_turn
 
 ROOT = Path(__file__).resolve().parent.parent
 WALLETS = ("支付宝", "微信", "京东钱包", "Apple Pay")
@@ -46,20 +47,16 @@ async def hundred_users(urls: Sequence[str], users: int) -> LoadResult:
     timeout = aiohttp.ClientTimeout(total=600)
     async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=users)) as session:
 
+        async def send(url: str, sender: str, text: str) -> None:
+            async with session.post(url, json={"sender": sender, "message": text}) as reply:
+                reply.raise_for_status()
+                await reply.read()
+
         async def user(index: int) -> None:
             url = f"{urls[index % len(urls)]}/webhooks/rest/webhook"
             sender = f"scale-{index}-{uuid.uuid4().hex[:8]}"
             for text in [f"我用{WALLETS[index % len(WALLETS)]}充值失败了"] + ["还是不行"] * (TURNS - 1):
-                started = time.perf_counter()
-                try:
-                    async with session.post(url, json={"sender": sender, "message": text}) as reply:
-                        reply.raise_for_status()
-                        await reply.read()
-                except (aiohttp.ClientError, asyncio.TimeoutError):
-                    result.errors += 1
-                    continue
-                result.latencies.append(time.perf_counter() - started)
-                result.turns += 1
+                await record_turn(result, functools.partial(send, url, sender, text))
 
         started = time.perf_counter()
         await asyncio.gather(*(user(i) for i in range(users)))

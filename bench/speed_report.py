@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from bench.load import Stats, flatten
-from bench.load_report import sections
+from bench.load_report import all_turns, ratio, sections
 from bench.speed import ROOT, BenchRun, BotMeasurement
 
 PLOT = "bench_latency.png"
@@ -32,14 +32,6 @@ def commit() -> str:
 
 def ms(value: float) -> str:
     return f"{value:.1f}"
-
-
-def all_turns(bot: BotMeasurement) -> Stats:
-    return Stats.of([t for conversations in bot.single_user.values() for t in flatten(conversations)])
-
-
-def ratio(ours: float, baseline: float) -> float:
-    return ours / baseline if baseline else float("nan")
 
 
 def check(ok: bool) -> str:

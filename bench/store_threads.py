@@ -9,6 +9,7 @@ one server, then the other, alternating phase by phase so the machine's load fal
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import sys
 import time
@@ -19,7 +20,7 @@ from typing import Dict, List, Sequence
 import aiohttp
 
 from bench import servers
-from bench.load import TIMEOUT, LoadResult
+from bench.load import TIMEOUT, LoadResult, record_turn
 from bench.profile_turn import load_turns
 
 MODES = ("thread pool", "inline")
@@ -40,22 +41,18 @@ async def replay_load(url: str, turns: Sequence[Sequence[str]], users: int, seco
     connector = aiohttp.TCPConnector(limit=users)
     async with aiohttp.ClientSession(timeout=TIMEOUT, connector=connector) as session:
 
+        async def replay(bodies: Sequence[str]) -> None:
+            for body in bodies:
+                headers = {"Content-Type": "application/json"}
+                async with session.post(url, data=body, headers=headers) as response:
+                    response.raise_for_status()
+                    await response.read()
+
         async def client(index: int) -> None:
             for bodies in itertools.islice(itertools.cycle(turns), index % len(turns), None):
                 if time.perf_counter() >= deadline:
                     return
-                started = time.perf_counter()
-                try:
-                    for body in bodies:
-                        headers = {"Content-Type": "application/json"}
-                        async with session.post(url, data=body, headers=headers) as response:
-                            response.raise_for_status()
-                            await response.read()
-                except (aiohttp.ClientError, asyncio.TimeoutError):
-                    result.errors += 1
-                    continue
-                result.latencies.append(time.perf_counter() - started)
-                result.turns += 1
+                await record_turn(result, functools.partial(replay, bodies))
 
         started = time.perf_counter()
         await asyncio.gather(*(client(i) for i in range(users)))
@@ -94,12 +91,7 @@ def compare(
             order = list(MODES)
             for _ in range(rounds):
                 for mode in order:
-                    phase = asyncio.run(replay_load(f"{urls[mode]}/webhook", turns, users, seconds / rounds))
-                    total = totals[mode]
-                    total.seconds += phase.seconds
-                    total.turns += phase.turns
-                    total.errors += phase.errors
-                    total.latencies += phase.latencies
+                    totals[mode].add(asyncio.run(replay_load(f"{urls[mode]}/webhook", turns, users, seconds / rounds)))
                 order.reverse()
             for mode in MODES:
                 comparison.results[mode].append(totals[mode])
