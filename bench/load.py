@@ -47,6 +47,7 @@ class LoadResult:
     turns: int
     errors: int
     latencies: List[float] = field(default_factory=list)
+    apologies: int = 0  # turns answered with the outage apology (e.g. the action server unreachable)
 
     @property
     def throughput(self) -> float:
@@ -58,6 +59,7 @@ class LoadResult:
         self.turns += phase.turns
         self.errors += phase.errors
         self.latencies += phase.latencies
+        self.apologies += phase.apologies
 
 
 async def record_turn(result: LoadResult, turn: Callable[[], Awaitable[None]]) -> None:
@@ -72,6 +74,14 @@ async def record_turn(result: LoadResult, turn: Callable[[], Awaitable[None]]) -
     result.turns += 1
 
 
+def is_apology(messages: Sequence[Dict[str, Any]]) -> bool:
+    """Whether a reply is the outage apology (assistant_core.apology) rather than an answer."""
+    from assistant_core.apology import service_unavailable_text
+
+    first_line = service_unavailable_text().splitlines()[0]
+    return any(first_line in str(m.get("text") or "") for m in messages)
+
+
 class UnexpectedReply(RuntimeError):
     """The bot answered, but not what the flow expects: the timing would measure the wrong path."""
 
@@ -81,6 +91,7 @@ class Client:
 
     def __init__(self, base_url: str, token: str, connections: int = 100) -> None:
         self.base_url, self.token = base_url, token
+        self.apologies = 0  # replies that were the outage apology
         self._session = aiohttp.ClientSession(
             timeout=TIMEOUT, connector=aiohttp.TCPConnector(limit=connections, force_close=False)
         )
@@ -96,7 +107,10 @@ class Client:
         ) as response:
             response.raise_for_status()
             messages = await response.json()
-        return time.perf_counter() - started, list(messages)
+        seconds = time.perf_counter() - started
+        if is_apology(messages):
+            self.apologies += 1
+        return seconds, list(messages)
 
     async def parse(self, text: str) -> float:
         started = time.perf_counter()
@@ -146,9 +160,10 @@ async def concurrent_users(client: Client, flows: Sequence[Flow], users: int, se
             result.latencies += latencies
             result.turns += len(latencies)
 
-    started = time.perf_counter()
+    started, apologies_before = time.perf_counter(), client.apologies
     await asyncio.gather(*(user(i) for i in range(users)))
     result.seconds = time.perf_counter() - started
+    result.apologies = client.apologies - apologies_before
     return result
 
 

@@ -205,16 +205,18 @@ def scale_section(run: BenchRun) -> List[str]:
         f"`{run.scale.users}` users at once, ten turns each (a report, then “还是不行” nine times), as "
         "tests/e2e/test_reliability.py does; PostgreSQL tracker and knowledge stores, Redis lock store, one "
         "action server (`bench/scale.py`, the stack of `make scale`). The same two Rasa servers serve both "
-        "set-ups; with one, every user goes to the first; runs alternate (1, 2, 2, 1 …).",
+        "set-ups; with one, every user goes to the first; runs alternate (1, 2, 2, 1 …). *Outage apologies*: "
+        "turns answered with the apology instead of an answer (Rasa could not reach the action server); their "
+        "latency counts like any other turn's.",
         "",
-        "| set-up | run | turns | errors | seconds | turns/s | p50 s | p95 s | p99 s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| set-up | run | turns | errors | outage apologies | seconds | turns/s | p50 s | p95 s | p99 s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for setup, results in run.scale.results.items():
         for number, r in enumerate(results, 1):
             s = Stats.of(r.latencies)
             lines.append(
-                f"| {setup} | {number} | {r.turns} | {r.errors} | {r.seconds:.1f} | {r.throughput:.1f} "
+                f"| {setup} | {number} | {r.turns} | {r.errors} | {r.apologies} | {r.seconds:.1f} | {r.throughput:.1f} "
                 f"| {s.p50 / 1000:.2f} | {s.p95 / 1000:.2f} | {s.p99 / 1000:.2f} |"
             )
     return lines

@@ -25,7 +25,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 import aiohttp
 
 from bench import servers
-from bench.load import LoadResult, record_turn
+from bench.load import LoadResult, is_apology, record_turn
 
 ROOT = Path(__file__).resolve().parent.parent
 WALLETS = ("支付宝", "微信", "京东钱包", "Apple Pay")
@@ -50,7 +50,8 @@ async def hundred_users(urls: Sequence[str], users: int) -> LoadResult:
         async def send(url: str, sender: str, text: str) -> None:
             async with session.post(url, json={"sender": sender, "message": text}) as reply:
                 reply.raise_for_status()
-                await reply.read()
+                if is_apology(await reply.json()):
+                    result.apologies += 1
 
         async def user(index: int) -> None:
             url = f"{urls[index % len(urls)]}/webhooks/rest/webhook"

@@ -73,14 +73,14 @@ def flow_table(run: BenchRun) -> List[str]:
 
 def load_table(run: BenchRun) -> List[str]:
     lines = [
-        "| concurrent users | ours turns/s | ours p50 ms | ours p95 ms | ours errors "
+        "| concurrent users | ours turns/s | ours p50 ms | ours p95 ms | ours errors / apologies "
         "| plain turns/s | plain p50 ms | plain p95 ms | plain errors |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for ours, base in zip(run.ours.load, run.baseline.load, strict=True):
         o, b = Stats.of(ours.latencies), Stats.of(base.latencies)
         lines.append(
-            f"| {ours.users} | {ours.throughput:.1f} | {ms(o.p50)} | {ms(o.p95)} | {ours.errors} "
+            f"| {ours.users} | {ours.throughput:.1f} | {ms(o.p50)} | {ms(o.p95)} | {ours.errors} / {ours.apologies} "
             f"| {base.throughput:.1f} | {ms(b.p50)} | {ms(b.p95)} | {base.errors} |"
         )
     return lines
