@@ -26,7 +26,9 @@ def cpu_model() -> str:
 
 def commit() -> str:
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout
+    # The report's own files are being written by this run: they do not make the code "uncommitted".
+    status = ["git", "status", "--porcelain", "--", ".", ":(exclude)reports"]
+    dirty = subprocess.run(status, cwd=ROOT, capture_output=True, text=True).stdout
     return head.stdout.strip() + (" + uncommitted changes" if dirty.strip() else "")
 
 
