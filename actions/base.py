@@ -52,8 +52,16 @@ def store_executor() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="knowledge-store")
 
 
+@functools.lru_cache(maxsize=1)
+def store_calls_inline() -> bool:
+    """STORE_CALLS_INLINE (bench only): run store calls on the event loop, as before the thread pool."""
+    return Settings.from_env().store_calls_inline
+
+
 async def off_the_loop(function: Callable[..., T], *args: Any) -> T:
-    """Run blocking store work in `store_executor()` and await its result."""
+    """Run blocking store work in `store_executor()` and await its result (inline if the bench asks)."""
+    if store_calls_inline():
+        return function(*args)
     return await asyncio.get_running_loop().run_in_executor(store_executor(), functools.partial(function, *args))
 
 

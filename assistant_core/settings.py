@@ -84,6 +84,9 @@ class Settings:
     """Facts last verified longer ago than this are reported as due for re-checking."""
     retention_days: int = DEFAULT_RETENTION_DAYS
     """Conversations and case files older than this are purged by `python -m actions.retention purge`."""
+    store_calls_inline: bool = False
+    """STORE_CALLS_INLINE=1: the action server runs store calls on its event loop instead of in threads.
+    For `make bench` only, to measure what the threads buy; never set it in production."""
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None, env_file: Optional[Path] = None) -> "Settings":
@@ -103,6 +106,7 @@ class Settings:
                 "KNOWLEDGE_FACT_MAX_AGE_DAYS", get("KNOWLEDGE_FACT_MAX_AGE_DAYS"), DEFAULT_FACT_MAX_AGE_DAYS
             ),
             retention_days=_days("RETENTION_DAYS", get("RETENTION_DAYS"), DEFAULT_RETENTION_DAYS),
+            store_calls_inline=get("STORE_CALLS_INLINE").lower() in ("1", "true", "yes"),
         )
 
 

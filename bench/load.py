@@ -7,7 +7,7 @@ import itertools
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Tuple
 
 import aiohttp
 import numpy as np
@@ -47,10 +47,39 @@ class LoadResult:
     turns: int
     errors: int
     latencies: List[float] = field(default_factory=list)
+    apologies: int = 0  # turns answered with the outage apology (e.g. the action server unreachable)
 
     @property
     def throughput(self) -> float:
         return self.turns / self.seconds if self.seconds else 0.0
+
+    def add(self, phase: "LoadResult") -> None:
+        """Sum another phase at the same concurrency into this one."""
+        self.seconds += phase.seconds
+        self.turns += phase.turns
+        self.errors += phase.errors
+        self.latencies += phase.latencies
+        self.apologies += phase.apologies
+
+
+async def record_turn(result: LoadResult, turn: Callable[[], Awaitable[None]]) -> None:
+    """Await one turn's requests; its latency goes into `result`, or an error if the HTTP exchange failed."""
+    started = time.perf_counter()
+    try:
+        await turn()
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        result.errors += 1
+        return
+    result.latencies.append(time.perf_counter() - started)
+    result.turns += 1
+
+
+def is_apology(messages: Sequence[Dict[str, Any]]) -> bool:
+    """Whether a reply is the outage apology (assistant_core.apology) rather than an answer."""
+    from assistant_core.apology import service_unavailable_text
+
+    first_line = service_unavailable_text().splitlines()[0]
+    return any(first_line in str(m.get("text") or "") for m in messages)
 
 
 class UnexpectedReply(RuntimeError):
@@ -62,6 +91,7 @@ class Client:
 
     def __init__(self, base_url: str, token: str, connections: int = 100) -> None:
         self.base_url, self.token = base_url, token
+        self.apologies = 0  # replies that were the outage apology
         self._session = aiohttp.ClientSession(
             timeout=TIMEOUT, connector=aiohttp.TCPConnector(limit=connections, force_close=False)
         )
@@ -77,7 +107,10 @@ class Client:
         ) as response:
             response.raise_for_status()
             messages = await response.json()
-        return time.perf_counter() - started, list(messages)
+        seconds = time.perf_counter() - started
+        if is_apology(messages):
+            self.apologies += 1
+        return seconds, list(messages)
 
     async def parse(self, text: str) -> float:
         started = time.perf_counter()
@@ -127,9 +160,10 @@ async def concurrent_users(client: Client, flows: Sequence[Flow], users: int, se
             result.latencies += latencies
             result.turns += len(latencies)
 
-    started = time.perf_counter()
+    started, apologies_before = time.perf_counter(), client.apologies
     await asyncio.gather(*(user(i) for i in range(users)))
     result.seconds = time.perf_counter() - started
+    result.apologies = client.apologies - apologies_before
     return result
 
 
@@ -176,3 +210,33 @@ def first_answer_seconds(base_url: str, flow: Flow, launched_at: float, limit: f
 def flatten(conversations: Sequence[Sequence[float]], turn: Optional[int] = None) -> List[float]:
     """All turn latencies, or only those of turn number `turn`."""
     return [t for c in conversations for i, t in enumerate(c) if turn is None or i == turn]
+
+
+async def interleaved_single_user(
+    pairs: Sequence[Tuple[Client, Sequence[Flow]]], repeats: int
+) -> List[Dict[str, List[List[float]]]]:
+    """Several bots, one conversation at a time, taking turns: each of bot A's conversations is followed by
+    one of bot B's, so a change in the machine's load falls on both alike. Per bot: flow → conversations."""
+    results: List[Dict[str, List[List[float]]]] = [{f.name: [] for f in flows} for _, flows in pairs]
+    cycles = [itertools.cycle(flows) for _, flows in pairs]
+    rounds = repeats * max(len(flows) for _, flows in pairs)
+    for _ in range(rounds):
+        for (client, _), cycle, result in zip(pairs, cycles, results, strict=True):
+            flow = next(cycle)
+            result[flow.name].append(await client.conversation(flow))
+    return results
+
+
+async def interleaved_load(
+    pairs: Sequence[Tuple[Client, Sequence[Flow]]], users: int, seconds: float, rounds: int
+) -> List[LoadResult]:
+    """`users` concurrent users on each bot in alternating phases (A B, B A, A B …), `rounds` phases per bot
+    of `seconds / rounds` each; per bot the phases summed into one LoadResult."""
+    totals = [LoadResult(users=users, seconds=0.0, turns=0, errors=0) for _ in pairs]
+    order = list(range(len(pairs)))
+    for _ in range(rounds):
+        for index in order:
+            client, flows = pairs[index]
+            totals[index].add(await concurrent_users(client, flows, users, seconds / rounds))
+        order.reverse()
+    return totals

@@ -95,6 +95,9 @@ def profile_rasa_turns(
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.utils.endpoints import EndpointConfig
 
+    from bot.action_validation import install_prebuilt_validator
+
+    install_prebuilt_validator()  # as the served bot does (its health channel installs it)
     agent = Agent.load(
         str(model),
         action_endpoint=EndpointConfig(actions_url),

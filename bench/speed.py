@@ -1,23 +1,24 @@
 """`make bench`: our assistant and a plain `rasa init` bot, served and measured the same way.
 
 Both bots run on loopback with the REST channel, the HTTP API (token) and an SQLite tracker
-store; ours also has its action server and knowledge store. One bot at a time is running.
+store; ours also has its action server and knowledge store. Both run at once and are measured
+in alternation (conversation by conversation, load phase by load phase), so the machine's load
+falls on both alike. Then: WeChat followers at once, store calls in threads vs inline, TEDPolicy
+with and without, and the load test on one and two Rasa servers (PostgreSQL + Redis).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import secrets
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from bench import servers
 from bench.load import (
@@ -25,13 +26,18 @@ from bench.load import (
     Flow,
     LoadResult,
     action_server_round_trips,
-    concurrent_users,
     first_answer_seconds,
+    interleaved_load,
+    interleaved_single_user,
     parse_latencies,
     single_user,
 )
 from bench.profile_rasa_turn import RasaTurnProfile
 from bench.profile_turn import TurnProfile
+from bench.scale import ScaleRun
+from bench.store_threads import StoreComparison
+from bench.ted import CoreTest
+from bench.wechat_load import Burst, WeChatBench
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -70,7 +76,6 @@ class BotMeasurement:
 class BenchRun:
     args: argparse.Namespace
     ours: BotMeasurement
-    ours_what_if: BotMeasurement
     baseline: BotMeasurement
     recorded_calls: Path
     knowledge_db_url: str
@@ -78,13 +83,27 @@ class BenchRun:
     profile: Optional[TurnProfile] = None
     rasa_profile: Optional[RasaTurnProfile] = None
     action_http: Dict[str, List[float]] = field(default_factory=dict)  # turn → seconds per HTTP replay
+    wechat: List[Burst] = field(default_factory=list)
+    store_threads: List[StoreComparison] = field(default_factory=list)  # SQLite, then PostgreSQL
+    ted: List[CoreTest] = field(default_factory=list)  # with TEDPolicy, without
+    scale: Optional[ScaleRun] = None
+    load_averages: Dict[str, float] = field(default_factory=dict)  # phase → 1-minute load average at its end
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=40, help="single-user conversations per flow (default 40)")
     parser.add_argument("--users", default="1,10,50", help="concurrency levels (default 1,10,50)")
-    parser.add_argument("--load-seconds", type=float, default=30.0, help="duration of each concurrency level")
+    parser.add_argument("--load-seconds", type=float, default=30.0, help="seconds per bot per concurrency level")
+    parser.add_argument("--load-rounds", type=int, default=4, help="alternating phases per bot per level (default 4)")
+    parser.add_argument("--wechat-followers", type=int, default=50, help="WeChat followers writing at once")
+    parser.add_argument("--wechat-bursts", type=int, default=3, help="bursts of WeChat followers (default 3)")
+    parser.add_argument("--store-users", default="10,50", help="concurrent clients, store threads vs inline")
+    parser.add_argument("--store-seconds", type=float, default=20.0, help="seconds per mode per level")
+    parser.add_argument("--scale-users", type=int, default=100, help="users of the scale-out load test (10 turns)")
+    parser.add_argument("--scale-rounds", type=int, default=2, help="runs per set-up, alternating (default 2)")
+    parser.add_argument("--skip-scale", action="store_true", help="no PostgreSQL/Redis scale-out phase")
+    parser.add_argument("--skip-ted", action="store_true", help="no TEDPolicy comparison")
     parser.add_argument("--parse-requests", type=int, default=300, help="/model/parse requests per bot")
     parser.add_argument("--warmup", type=int, default=3, help="warm-up conversations per flow")
     parser.add_argument("--profile-repeats", type=int, default=300, help="in-process replays of the recorded turns")
@@ -99,6 +118,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (server logs, recorded calls)")
     args = parser.parse_args(argv)
     args.user_levels = [int(u) for u in args.users.split(",") if u.strip()]
+    args.store_levels = [int(u) for u in args.store_users.split(",") if u.strip()]
     return args
 
 
@@ -153,40 +173,6 @@ def holdout_texts(path: Path) -> List[str]:
     return [e.text for e in load_corpus(path).examples]
 
 
-def measure_served_bot(
-    bot: BotMeasurement,
-    rasa: servers.Server,
-    url: str,
-    token: str,
-    flows: Sequence[Flow],
-    texts: Sequence[str],
-    args: argparse.Namespace,
-    full: bool = True,
-) -> None:
-    """Start-up, warm-up and single-user latency of a launched Rasa server; if `full`, /model/parse and load."""
-    bot.model_mb = bot.model.stat().st_size / 1e6
-    bot.startup["rasa_http_up"] = servers.wait_until_ok(rasa, f"{url}/", 300)
-    bot.startup["first_answer"], first_latency = first_answer_seconds(url, flows[0], rasa.launched_at, 120)
-    bot.first_answer_ms = first_latency * 1000
-
-    async def drive() -> None:
-        client = Client(url, token)
-        try:
-            await single_user(client, flows, args.warmup)
-            bot.single_user = await single_user(client, flows, args.repeats)
-            if not full:
-                return
-            await parse_latencies(client, texts, min(20, args.parse_requests))
-            bot.parse = await parse_latencies(client, texts, args.parse_requests)
-            for users in args.user_levels:
-                print(f"  {bot.name}: {users} concurrent users for {args.load_seconds:.0f} s", flush=True)
-                bot.load.append(await concurrent_users(client, flows, users, args.load_seconds))
-        finally:
-            await client.close()
-
-    asyncio.run(drive())
-
-
 def our_env(run: BenchRun, tmp: Path, workdir: Path, actions_port: int) -> Dict[str, str]:
     """Environment of our two servers: the bench's knowledge store, a fresh tracker store."""
     return {
@@ -206,52 +192,6 @@ def seed_knowledge_store(url: str) -> None:
     from assistant_core.seed import load_seed
 
     import_seed(make_engine(url), load_seed(SEED_PATH), seed_fingerprint(SEED_PATH))
-
-
-def measure_ours(run: BenchRun, tmp: Path, what_if: bool = False) -> None:
-    """Serve ours as scripts/run.sh does and measure it; `what_if` runs bench.rasa_whatif, single-user only."""
-    args = run.args
-    bot = run.ours_what_if if what_if else run.ours
-    workdir = tmp / ("ours-what-if" if what_if else "ours")
-    workdir.mkdir()
-    seed_knowledge_store(run.knowledge_db_url)
-    actions_port, rasa_port, token = servers.free_port(), servers.free_port(), secrets.token_urlsafe(16)
-    env = our_env(run, tmp, workdir, actions_port)
-    actions = servers.start("actions", action_server_args(actions_port), env, ROOT, workdir)
-    rasa: Optional[servers.Server] = None
-    try:
-        bot.startup["action_server_up"] = servers.wait_until_ok(actions, f"http://127.0.0.1:{actions_port}/health", 90)
-        command = rasa_server_args(args.model, ROOT / "endpoints.yml", ROOT / "credentials.yml", rasa_port, token)
-        if what_if:
-            command = [sys.executable, "-m", "bench.rasa_whatif", *command[1:]]
-        rasa = servers.start("rasa", command, env, ROOT, workdir)
-        url = f"http://127.0.0.1:{rasa_port}"
-        measure_served_bot(bot, rasa, url, token, OUR_FLOWS, holdout_texts(args.holdout), args, full=not what_if)
-        bot.peak_rss_mb = {"rasa server": rasa.peak_rss_mb(), "action server": actions.peak_rss_mb()}
-        if what_if:
-            return
-        # Swap in the recording action server for one conversation per flow, for the profiler.
-        servers.stop(actions)
-        recorder_args = [sys.executable, "-m", "bench.action_recorder", "--port", str(actions_port)]
-        recorder_args += ["--record-dir", str(run.recorded_calls)]
-        actions = servers.start("recorder", recorder_args, env, ROOT, workdir)
-        servers.wait_until_ok(actions, f"http://127.0.0.1:{actions_port}/health", 90)
-
-        async def record() -> None:
-            client = Client(url, token)
-            try:
-                await single_user(client, OUR_FLOWS, 1)
-            finally:
-                await client.close()
-
-        asyncio.run(record())
-    finally:
-        servers.stop(rasa)
-        servers.stop(actions)
-
-
-def measure_ours_what_if(run: BenchRun, tmp: Path) -> None:
-    measure_ours(run, tmp, what_if=True)
 
 
 def profile_rasa_side(run: BenchRun, tmp: Path) -> None:
@@ -276,31 +216,103 @@ def profile_rasa_side(run: BenchRun, tmp: Path) -> None:
         servers.stop(actions)
 
 
-def measure_baseline(run: BenchRun, tmp: Path) -> None:
-    args, bot = run.args, run.baseline
+def start_baseline(run: BenchRun, tmp: Path) -> Tuple[servers.Server, str, str]:
+    """`rasa init --no-prompt` (trains) in a temp folder, then serve it; (server, url, token)."""
+    bot = run.baseline
     project = tmp / "baseline"
     project.mkdir()  # `rasa init --no-prompt` wants an existing, empty folder
     env = base_env(tmp)
     bot.training_seconds = timed([RASA, "init", "--no-prompt", "--init-dir", str(project)], env, tmp, tmp / "init.log")
     bot.model = next((project / "models").glob("*.tar.gz"))
+    bot.model_mb = bot.model.stat().st_size / 1e6
     (project / "endpoints.yml").write_text(
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {project / 'tracker.db'}\n", encoding="utf-8"
     )
-    rasa_port, token = servers.free_port(), secrets.token_urlsafe(16)
-    rasa = servers.start(
-        "rasa-baseline",
-        rasa_server_args(bot.model, project / "endpoints.yml", project / "credentials.yml", rasa_port, token),
-        env,
-        project,
-        tmp,
-    )
+    port, token = servers.free_port(), secrets.token_urlsafe(16)
+    command = rasa_server_args(bot.model, project / "endpoints.yml", project / "credentials.yml", port, token)
+    return servers.start("rasa-baseline", command, env, project, tmp), f"http://127.0.0.1:{port}", token
+
+
+def wait_for_first_answer(bot: BotMeasurement, rasa: servers.Server, url: str, flow: Flow) -> None:
+    bot.startup["rasa_http_up"] = servers.wait_until_ok(rasa, f"{url}/", 300)
+    bot.startup["first_answer"], first_latency = first_answer_seconds(url, flow, rasa.launched_at, 120)
+    bot.first_answer_ms = first_latency * 1000
+
+
+async def measure_interleaved(run: BenchRun, ours: Client, base: Client, our_texts: Sequence[str]) -> None:
+    """Both bots served at once and measured in alternation (conversation by conversation, phase by phase)."""
+    args = run.args
+    pairs = [(ours, OUR_FLOWS), (base, BASELINE_FLOWS)]
+    await interleaved_single_user(pairs, args.warmup)
+    run.ours.single_user, run.baseline.single_user = await interleaved_single_user(pairs, args.repeats)
+    for client, texts, bot in ((ours, our_texts, run.ours), (base, BASELINE_PARSE_TEXTS, run.baseline)):
+        await parse_latencies(client, texts, min(20, args.parse_requests))
+        bot.parse = await parse_latencies(client, texts, args.parse_requests)
+    for users in args.user_levels:
+        print(f"  both bots, alternating phases: {users} concurrent users, {args.load_seconds:.0f} s each", flush=True)
+        our_load, base_load = await interleaved_load(pairs, users, args.load_seconds, args.load_rounds)
+        run.ours.load.append(our_load)
+        run.baseline.load.append(base_load)
+
+
+def measure_both(run: BenchRun, tmp: Path) -> None:
+    """Serve the plain bot and ours (as scripts/run.sh does, WeChat channel on) side by side and measure both,
+    interleaved; then 50 WeChat followers at once on ours; then record one conversation per flow's action calls."""
+    args = run.args
+    baseline, base_url, base_token = start_baseline(run, tmp)
+    workdir = tmp / "ours"
+    workdir.mkdir()
+    seed_knowledge_store(run.knowledge_db_url)
+    actions_port, rasa_port, token = servers.free_port(), servers.free_port(), secrets.token_urlsafe(16)
+    wechat = WeChatBench.start()
+    env = {**our_env(run, tmp, workdir, actions_port), **wechat.server_env()}
+    actions = servers.start("actions", action_server_args(actions_port), env, ROOT, workdir)
+    rasa: Optional[servers.Server] = None
     try:
-        measure_served_bot(
-            bot, rasa, f"http://127.0.0.1:{rasa_port}", token, BASELINE_FLOWS, BASELINE_PARSE_TEXTS, args
+        run.ours.model_mb = run.ours.model.stat().st_size / 1e6
+        run.ours.startup["action_server_up"] = servers.wait_until_ok(
+            actions, f"http://127.0.0.1:{actions_port}/health", 90
         )
-        bot.peak_rss_mb = {"rasa server": rasa.peak_rss_mb()}
+        command = rasa_server_args(args.model, ROOT / "endpoints.yml", ROOT / "credentials.yml", rasa_port, token)
+        rasa = servers.start("rasa", command, env, ROOT, workdir)
+        url = f"http://127.0.0.1:{rasa_port}"
+        wait_for_first_answer(run.ours, rasa, url, OUR_FLOWS[0])
+        wait_for_first_answer(run.baseline, baseline, base_url, BASELINE_FLOWS[0])
+
+        async def drive() -> None:
+            ours, base = Client(url, token), Client(base_url, base_token)
+            try:
+                await measure_interleaved(run, ours, base, holdout_texts(args.holdout))
+            finally:
+                await ours.close()
+                await base.close()
+
+        asyncio.run(drive())
+        run.ours.peak_rss_mb = {"rasa server": rasa.peak_rss_mb(), "action server": actions.peak_rss_mb()}
+        run.baseline.peak_rss_mb = {"rasa server": baseline.peak_rss_mb()}
+        servers.stop(baseline)
+        print(f"  WeChat: {args.wechat_followers} followers writing at the same moment", flush=True)
+        run.wechat = [wechat.burst(url, args.wechat_followers) for _ in range(args.wechat_bursts)]
+        # Swap in the recording action server for one conversation per flow, for the profiler.
+        servers.stop(actions)
+        recorder_args = [sys.executable, "-m", "bench.action_recorder", "--port", str(actions_port)]
+        recorder_args += ["--record-dir", str(run.recorded_calls)]
+        actions = servers.start("recorder", recorder_args, env, ROOT, workdir)
+        servers.wait_until_ok(actions, f"http://127.0.0.1:{actions_port}/health", 90)
+
+        async def record() -> None:
+            client = Client(url, token)
+            try:
+                await single_user(client, OUR_FLOWS, 1)
+            finally:
+                await client.close()
+
+        asyncio.run(record())
     finally:
+        wechat.stop()
+        servers.stop(baseline)
         servers.stop(rasa)
+        servers.stop(actions)
 
 
 def measure_action_server_http(run: BenchRun, tmp: Path) -> None:
@@ -327,50 +339,3 @@ def time_our_training(run: BenchRun, tmp: Path) -> None:
     command = [RASA, "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "data"]
     command += ["--out", str(out), "--fixed-model-name", "timed"]
     run.ours.training_seconds = timed(command, base_env(tmp), ROOT, tmp / "train.log")
-
-
-def run_bench(argv: Optional[Sequence[str]] = None) -> BenchRun:
-    """Parse the flags, measure both bots and profile our action server; the results."""
-    from bench.profile_turn import profile_recorded_turns
-
-    args = parse_args(argv)
-    if not args.model.exists():
-        raise SystemExit(f"{args.model} is missing: run `make train` first.")
-    started = time.monotonic()
-    with contextlib.ExitStack() as stack:
-        if args.keep:
-            args.keep.mkdir(parents=True, exist_ok=False)
-            tmp = args.keep.resolve()
-        else:
-            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wallet-bench-")))
-        run = BenchRun(
-            args,
-            BotMeasurement("ours", args.model),
-            BotMeasurement("ours, what-if", args.model),
-            BotMeasurement("rasa init", Path()),
-            recorded_calls=tmp / "recorded-calls",
-            knowledge_db_url=f"sqlite:///{tmp / 'knowledge.db'}",
-        )
-        phases: List[Tuple[str, Callable[[BenchRun, Path], None]]] = [
-            ("baseline: rasa init (trains) + serve + measure", measure_baseline),
-            ("ours: serve + measure", measure_ours),
-            ("ours, what-if (action-response validator built once): serve + single-user", measure_ours_what_if),
-            ("profile the Rasa side of our turns (in-process)", profile_rasa_side),
-        ]
-        if not args.skip_training:
-            phases.insert(0, ("ours: rasa train (cold cache)", time_our_training))
-        for name, phase in phases:
-            print(f"== {name}", flush=True)
-            phase_started = time.monotonic()
-            phase(run, tmp)
-            run.timings[name] = time.monotonic() - phase_started
-        print("== our action server over HTTP (replay of the recorded turns)", flush=True)
-        phase_started = time.monotonic()
-        measure_action_server_http(run, tmp)
-        run.timings["action server over HTTP"] = time.monotonic() - phase_started
-        print("== profile our action server (in-process replay of the recorded turns)", flush=True)
-        phase_started = time.monotonic()
-        run.profile = profile_recorded_turns(run.recorded_calls, run.knowledge_db_url, args.profile_repeats)
-        run.timings["profile"] = time.monotonic() - phase_started
-    run.timings["total"] = time.monotonic() - started
-    return run

@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)  # config.yml and domain.yml name project paths relative to the root
 
-from bench.speed import run_bench  # noqa: E402
+from bench.bench_run import run_bench  # noqa: E402
 from bench.speed_report import write_report  # noqa: E402
 
 if __name__ == "__main__":

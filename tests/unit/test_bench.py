@@ -102,3 +102,49 @@ def test_calibration_prefers_asking_over_confident_mistakes() -> None:
     best = sweep(examples, predictions)[0]
     assert operating_point(examples, predictions, best.threshold, best.ambiguity).answered_wrong == 0
     assert best.answered_right == 0.75
+
+
+def test_interleaved_single_user_alternates_the_bots() -> None:
+    import asyncio
+
+    from bench.load import Flow, interleaved_single_user
+
+    calls: list[str] = []
+
+    class FakeClient:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        async def conversation(self, flow: Flow) -> list[float]:
+            calls.append(f"{self.name}:{flow.name}")
+            return [0.01]
+
+    ours = (Flow("a", (("x", ""),)), Flow("b", (("y", ""),)))
+    plain = (Flow("p", (("z", ""),)),)
+    pairs = [(FakeClient("ours"), ours), (FakeClient("plain"), plain)]
+    ours_result, plain_result = asyncio.run(interleaved_single_user(pairs, 1))  # type: ignore[arg-type]
+    assert calls == ["ours:a", "plain:p", "ours:b", "plain:p"]
+    assert len(ours_result["a"]) == len(ours_result["b"]) == 1 and len(plain_result["p"]) == 2
+
+
+def test_toggling_ted_changes_only_the_policies(tmp_path: Path) -> None:
+    import yaml
+
+    from bench.ted import config_toggling_ted
+    from tests.conftest import ROOT
+
+    original = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    once = config_toggling_ted(ROOT / "config.yml", tmp_path / "once.yml")
+    twice = yaml.safe_load(config_toggling_ted(once, tmp_path / "twice.yml").read_text(encoding="utf-8"))
+    toggled = yaml.safe_load(once.read_text(encoding="utf-8"))
+    names = [p["name"] for p in original["policies"]]
+    assert ("TEDPolicy" in names) != ("TEDPolicy" in [p["name"] for p in toggled["policies"]])
+    assert [p["name"] for p in twice["policies"]] == names
+    assert toggled["pipeline"] == original["pipeline"]
+
+
+def test_store_calls_inline_is_off_unless_the_bench_sets_it() -> None:
+    from assistant_core.settings import Settings
+
+    assert not Settings.from_env({}).store_calls_inline
+    assert Settings.from_env({"STORE_CALLS_INLINE": "1"}).store_calls_inline
