@@ -6,7 +6,8 @@ ones (bot/reminders/). A server may fire a reminder only after claiming it: one
 on SQLite and PostgreSQL alike. Restarts lose nothing: pending rows are simply found again.
 
     pending ─claim→ claimed ─delivered→ delivered
-       │               └──release (delivery failed)→ pending   (at most MAX_ATTEMPTS times, then failed)
+       │               ├──release (delivery failed)→ pending   (at most MAX_ATTEMPTS times, then failed)
+       │               └──hold (user not connected)→ held ─claim_held (user is back)→ claimed
        └─cancel→ cancelled
 """
 
@@ -36,6 +37,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
 
 PENDING, CLAIMED, DELIVERED, CANCELLED, FAILED = "pending", "claimed", "delivered", "cancelled", "failed"
+HELD = "held"
+"""Due, but its channel can reach the user only when they come back (the widget closed)."""
 MAX_ATTEMPTS = 3
 """Deliveries tried (a channel down, the action server down) before a reminder is given up as failed."""
 
@@ -235,6 +238,35 @@ class ReminderStore:
             update(reminders).where((reminders.c.id == reminder_id) & (reminders.c.status == CLAIMED)).values(**values)
         )
         return status
+
+    def hold(self, reminder_id: int, now: dt.datetime) -> bool:
+        """Keep a claimed reminder until its user comes back (the widget is not open now)."""
+        return 1 == self._change(
+            update(reminders)
+            .where((reminders.c.id == reminder_id) & (reminders.c.status == CLAIMED))
+            .values(status=HELD, claimed_by=None, updated_at=_naive_utc(now))
+        )
+
+    def claim_held(self, conversation_id: str, server: str, now: dt.datetime) -> tuple[Reminder, ...]:
+        """The held reminders of a user who just came back, each claimed by this server or by none."""
+        won = []
+        for reminder_id in self._held_ids(conversation_id):
+            changed = self._change(
+                update(reminders)
+                .where((reminders.c.id == reminder_id) & (reminders.c.status == HELD))
+                .values(status=CLAIMED, claimed_by=server, updated_at=_naive_utc(now))
+            )
+            if changed == 1:
+                won.append(self.get(reminder_id))
+        return tuple(won)
+
+    def _held_ids(self, conversation_id: str) -> list[int]:
+        self._ensure_table()
+        with self._engine.connect() as connection:
+            statement = select(reminders.c.id).where(
+                (reminders.c.conversation_id == conversation_id) & (reminders.c.status == HELD)
+            )
+            return [int(row.id) for row in connection.execute(statement.order_by(reminders.c.id))]
 
     def delete_conversation(self, conversation_id: str) -> int:
         """Forget every reminder of a conversation (the user asked to delete their records)."""

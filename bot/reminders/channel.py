@@ -19,7 +19,7 @@ from sanic.response import HTTPResponse
 
 from assistant_core.reminder_store import ReminderStore, reminder_engine
 from assistant_core.settings import Settings
-from bot.reminders.delivery import Delivery
+from bot.reminders.delivery import OUTPUTS_KEY, Delivery
 from bot.reminders.scheduler import ReminderScheduler
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,9 @@ class ReminderInput(InputChannel):
                     "set it to 0 in production.",
                     settings.reminders.test_delay_seconds,
                 )
+            for channel in (getattr(app.ctx, OUTPUTS_KEY, None) or {}).values():
+                if hasattr(channel, "on_visit"):
+                    channel.on_visit = self.scheduler.deliver_held
             self.scheduler.start()
 
         @reminders.listener("before_server_stop")

@@ -4,8 +4,8 @@ The action (actions/reminder_actions.py) writes the message: the case summary, t
 user waits on and "有结果了吗？" with buttons. Here only the honest part of each channel:
 
 - telegram: the Bot API reaches a chat any time;
-- webchat: sent to the widget's session room when it is connected; otherwise kept for the next visit
-  (the socket.io channel asks for it when the session comes back, `deliver_held`);
+- webchat: sent to the widget's session room when it is connected; otherwise held for the next visit
+  (the socket.io channel calls its `on_visit` hook, ReminderScheduler.deliver_held, when the session is back);
 - wechat: the customer-service API reaches a user only within 48 h of their last message; the
   action refused reminders beyond that when they were set; past it at delivery time, it fails honestly;
 - rest: no push: the message is written into the conversation (read with GET /conversations/…/tracker).
@@ -23,6 +23,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, Sanic
 
 from assistant_core.reminder_store import Reminder
+from bot.reminders.scheduler import DELIVERED, HELD, RETRY
 
 logger = logging.getLogger(__name__)
 
@@ -72,17 +73,24 @@ class Delivery:
             return None
         return channel.get_output_channel()
 
-    async def __call__(self, reminder: Reminder) -> bool:
+    def _not_connected(self, reminder: Reminder) -> bool:
+        channel = (getattr(self.app.ctx, OUTPUTS_KEY, None) or {}).get(reminder.channel)
+        connected = getattr(channel, "connected", None)
+        return callable(connected) and not connected(reminder.conversation_id)
+
+    async def __call__(self, reminder: Reminder) -> str:
         agent = getattr(self.app.ctx, "agent", None)
         if agent is None or not agent.is_ready():
             logger.error("Reminder %s: no model loaded yet; it will be retried.", reminder.id)
-            return False
+            return RETRY
+        if self._not_connected(reminder):
+            return HELD
         output = self._output(reminder)
         if output is None:
-            return False
+            return RETRY
         prediction = PolicyPrediction.for_action_name(agent.domain, ACTION_REMINDER_DUE, None, 1.0)
         async with agent.lock_store.lock(reminder.conversation_id):
             tracker = await agent.processor.execute_action(
                 reminder.conversation_id, ACTION_REMINDER_DUE, output, agent.nlg, prediction
             )
-        return bot_spoke(tracker)
+        return DELIVERED if bot_spoke(tracker) else RETRY

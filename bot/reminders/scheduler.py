@@ -20,8 +20,10 @@ from assistant_core.reminder_store import Reminder, ReminderStore
 
 logger = logging.getLogger(__name__)
 
-Deliver = Callable[[Reminder], Awaitable[bool]]
-"""Sends a claimed reminder to its user; True when it reached them."""
+DELIVERED, RETRY, HELD = "delivered", "retry", "held"
+Deliver = Callable[[Reminder], Awaitable[str]]
+"""Sends a claimed reminder to its user: DELIVERED, RETRY (failed; try again later) or HELD (the user is
+not connected now; send it when they come back)."""
 
 T = TypeVar("T")
 
@@ -54,28 +56,40 @@ class ReminderScheduler:
         delivered = 0
         for reminder in await self._blocking(self.store.due, self.clock()):
             claimed = await self._blocking(self.store.claim, reminder.id, self.server_id, self.clock(), self.late_after)
-            if claimed is None:
-                continue  # another server claimed it, or the user cancelled it meanwhile
-            try:
-                reached = await self.deliver(claimed)
-            except Exception:  # a channel or the action server failing must not stop the loop
-                logger.exception("Reminder %s: delivery raised; it will be retried.", claimed.id)
-                reached = False
-            if reached:
-                await self._blocking(self.store.mark_delivered, claimed.id, self.clock())
-                delivered += 1
-            else:
-                status = await self._blocking(
-                    self.store.release, claimed.id, self.clock(), self.clock() + dt.timedelta(seconds=self.poll_seconds)
-                )
-                logger.warning(
-                    "Reminder %s for %s was not delivered (now %s). Fix: check that channel's settings and the "
-                    "action server (GET /webhooks/health/).",
-                    claimed.id,
-                    claimed.channel,
-                    status,
-                )
+            if claimed is not None:  # else another server claimed it, or the user cancelled it meanwhile
+                delivered += await self._send(claimed)
         return delivered
+
+    async def deliver_held(self, conversation_id: str) -> int:
+        """A user is back (the widget reconnected): send what was kept for them; how many."""
+        delivered = 0
+        for claimed in await self._blocking(self.store.claim_held, conversation_id, self.server_id, self.clock()):
+            delivered += await self._send(claimed)
+        return delivered
+
+    async def _send(self, claimed: Reminder) -> int:
+        try:
+            outcome = await self.deliver(claimed)
+        except Exception:  # a channel or the action server failing must not stop the loop
+            logger.exception("Reminder %s: delivery raised; it will be retried.", claimed.id)
+            outcome = RETRY
+        if outcome == DELIVERED:
+            await self._blocking(self.store.mark_delivered, claimed.id, self.clock())
+            return 1
+        if outcome == HELD:
+            await self._blocking(self.store.hold, claimed.id, self.clock())
+            logger.info("Reminder %s: %s is not connected; kept for their next visit.", claimed.id, claimed.channel)
+            return 0
+        retry_at = self.clock() + dt.timedelta(seconds=self.poll_seconds)
+        status = await self._blocking(self.store.release, claimed.id, self.clock(), retry_at)
+        logger.warning(
+            "Reminder %s for %s was not delivered (now %s). Fix: check that channel's settings and the "
+            "action server (GET /webhooks/health/).",
+            claimed.id,
+            claimed.channel,
+            status,
+        )
+        return 0
 
     async def _seconds_to_next(self) -> float:
         next_due = await self._blocking(self.store.next_due_at)
@@ -100,8 +114,7 @@ class ReminderScheduler:
                 raise
             except Exception as exc:
                 logger.error(
-                    "Reminder scheduler: the reminder store failed (%s). Fix: check REMINDERS_DB_URL; "
-                    "retrying in %ss.",
+                    "Reminder scheduler: the reminder store failed (%s). Fix: check REMINDERS_DB_URL; retrying in %ss.",
                     exc,
                     self.poll_seconds,
                 )

@@ -19,10 +19,11 @@ import pytest
 import requests
 
 from actions.knowledge.store import import_seed, make_engine, seed_fingerprint
-from assistant_core.reminder_store import DELIVERED, ReminderStore, reminder_engine
+from assistant_core.reminder_store import DELIVERED, HELD, ReminderStore, reminder_engine
 from assistant_core.seed import load_seed
 from assistant_core.settings import cases_url_beside
 from bot.channels import telegram_protocol as protocol
+from tests.channels.test_socketio_channel import ChatClient, joined
 from tests.channels.test_telegram_channel import FakeTelegramApi, text_update
 from tests.conftest import (
     MODEL_PATH,
@@ -77,6 +78,32 @@ def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
     return condition()
 
 
+def reminder_test_env(telegram: ThreadedTelegramApi, delay_seconds: int) -> Dict[str, str]:
+    """The Telegram channel on the fake Bot API, and reminders due `delay_seconds` after they are set."""
+    return {
+        "TELEGRAM_BOT_TOKEN": TELEGRAM_TEST_BOT_TOKEN,
+        "TELEGRAM_SECRET_TOKEN": TELEGRAM_TEST_SECRET,
+        "TELEGRAM_WEBHOOK_URL": "https://wallet-assistant.invalid/webhooks/telegram/webhook",
+        "TELEGRAM_API_BASE_URL": telegram.base_url,
+        "REMINDER_TEST_DELAY_SECONDS": str(delay_seconds),
+        "REMINDER_POLL_SECONDS": "1",
+        "REMINDER_LATE_AFTER_SECONDS": str(LATE_AFTER_SECONDS),
+    }
+
+
+def telegram_say(rasa_url: str, telegram: ThreadedTelegramApi, chat_id: int, text: str, update_id: int) -> List[str]:
+    """Send a Telegram update to a Rasa server; the texts the bot sent back for it."""
+    before = len(telegram.texts_to(chat_id))
+    reply = requests.post(
+        f"{rasa_url}/webhooks/telegram/webhook",
+        json=text_update(text, update_id=update_id, chat_id=chat_id),
+        headers={protocol.SECRET_HEADER: TELEGRAM_TEST_SECRET},
+        timeout=60,
+    )
+    assert reply.status_code == 200, reply.text
+    return telegram.texts_to(chat_id)[before:]
+
+
 class ReminderServers:
     """One action server and one Rasa server with the Telegram channel on a fake Bot API."""
 
@@ -86,16 +113,8 @@ class ReminderServers:
 
     def say(self, chat_id: int, text: str) -> List[str]:
         """Send a Telegram update and return the texts the bot sent back for it."""
-        before = len(self.telegram.texts_to(chat_id))
         self.updates += 1
-        reply = requests.post(
-            f"{self.running.rasa_url}/webhooks/telegram/webhook",
-            json=text_update(text, update_id=self.updates, chat_id=chat_id),
-            headers={protocol.SECRET_HEADER: TELEGRAM_TEST_SECRET},
-            timeout=60,
-        )
-        assert reply.status_code == 200, reply.text
-        return self.telegram.texts_to(chat_id)[before:]
+        return telegram_say(self.running.rasa_url, self.telegram, chat_id, text, self.updates)
 
     def start_rasa(self, name: str) -> None:
         process = start_process(name, rasa_run_args(self.running), self.running.env, self.running.workdir)
@@ -131,14 +150,10 @@ def reminder_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remin
         "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
         "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
         "LOCK_STORE_URL": "",
-        "TELEGRAM_BOT_TOKEN": TELEGRAM_TEST_BOT_TOKEN,
-        "TELEGRAM_SECRET_TOKEN": TELEGRAM_TEST_SECRET,
-        "TELEGRAM_WEBHOOK_URL": "https://wallet-assistant.invalid/webhooks/telegram/webhook",
-        "TELEGRAM_API_BASE_URL": telegram.base_url,
+        **reminder_test_env(telegram, DELAY_SECONDS),
         "WECHAT_TOKEN": "",
-        "REMINDER_TEST_DELAY_SECONDS": str(DELAY_SECONDS),
-        "REMINDER_POLL_SECONDS": "1",
-        "REMINDER_LATE_AFTER_SECONDS": str(LATE_AFTER_SECONDS),
+        "WEB_PORT": str(free_port()),
+        "WEB_ALLOWED_ORIGINS": "",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
     }
@@ -222,3 +237,64 @@ def test_delivered_reminders_are_recorded_in_the_store(reminder_servers: Reminde
     assert counts.get(DELIVERED, 0) >= 3 and counts.get("cancelled") == 1, counts
     assert store.due(dt.datetime.now(dt.timezone.utc)) == ()
 
+
+# --- the website widget (socket.io) ----------------------------------------------------------------
+
+
+async def widget(servers: ReminderServers) -> ChatClient:
+    client = ChatClient(servers.running.rasa_url, f"http://127.0.0.1:{servers.running.env['WEB_PORT']}")
+    await client.connect()
+    return client
+
+
+async def wait_for_ask(client: ChatClient, seconds: float) -> List[str]:
+    """Widget messages until the reminder's question arrives (or `seconds` pass)."""
+    seen: List[str] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not any(ASK in text for text in seen):
+        try:
+            _, data = await client.next_event(max(0.1, deadline - time.monotonic()))
+        except asyncio.TimeoutError:
+            break
+        seen.append(str((data or {}).get("text", "")))
+    return seen
+
+
+async def test_an_open_widget_gets_its_reminder(reminder_servers: ReminderServers) -> None:
+    client = await widget(reminder_servers)
+    try:
+        session = await client.start_session()
+        await client.say(session, "下周一提醒我跟进")
+        confirmed = joined(await client.replies())
+        assert "我来问你进展" in confirmed and "开着这个页面" in confirmed
+        seen = await wait_for_ask(client, DELAY_SECONDS + 60)
+        assert any(ASK in text for text in seen), seen
+        assert reminder_servers.store().claimed_for(f"webchat:{session}") == ()
+    finally:
+        await client.close()
+
+
+async def test_a_closed_widget_gets_its_reminder_on_the_next_visit(reminder_servers: ReminderServers) -> None:
+    first = await widget(reminder_servers)
+    session = await first.start_session()
+    await first.say(session, "三天后提醒我")
+    assert "我来问你进展" in joined(await first.replies())
+    await first.close()
+    store, conversation = reminder_servers.store(), f"webchat:{session}"
+
+    def held() -> bool:
+        with reminder_engine(reminder_servers.running.env["REMINDERS_DB_URL"]).connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT status FROM reminders WHERE conversation_id = ?", (conversation,)
+            ).all()
+        return [row[0] for row in rows] == [HELD]
+
+    assert await asyncio.get_running_loop().run_in_executor(None, wait_for, held, DELAY_SECONDS + 60)
+    back = await widget(reminder_servers)
+    try:
+        await back.start_session(session)
+        seen = await wait_for_ask(back, 60)
+        assert sum(ASK in text for text in seen) == 1, seen
+        assert store.pending_for(conversation) == () and store.claimed_for(conversation) == ()
+    finally:
+        await back.close()

@@ -15,12 +15,14 @@ from assistant_core.reminder_store import (
     CLAIMED,
     DELIVERED,
     FAILED,
+    HELD,
     MAX_ATTEMPTS,
     PENDING,
     Reminder,
     ReminderStore,
     reminder_engine,
 )
+from bot.reminders import scheduler as scheduler_module
 from bot.reminders.scheduler import ReminderScheduler
 
 NOW = dt.datetime(2026, 12, 2, 2, 0, tzinfo=dt.timezone.utc)
@@ -109,10 +111,10 @@ def test_failed_deliveries_are_retried_a_few_times_then_given_up(store: Reminder
 
 
 def scheduler(store: ReminderStore, delivered: List[Reminder], name: str, now: dt.datetime) -> ReminderScheduler:
-    async def deliver(reminder: Reminder) -> bool:
+    async def deliver(reminder: Reminder) -> str:
         await asyncio.sleep(0)  # let the other server's pass run in between
         delivered.append(reminder)
-        return True
+        return scheduler_module.DELIVERED
 
     return ReminderScheduler(store, deliver, name, poll_seconds=1, late_after_seconds=600, clock=lambda: now)
 
@@ -149,11 +151,38 @@ def test_two_schedulers_on_one_database_deliver_each_reminder_once(tmp_path: Pat
 def test_an_undelivered_reminder_goes_back_to_pending_for_a_retry(store: ReminderStore) -> None:
     reminder = store.add("telegram:1", "telegram", DAY, NOW, NOW)
 
-    async def refuse(_: Reminder) -> bool:
-        return False
+    async def refuse(_: Reminder) -> str:
+        return scheduler_module.RETRY
 
     loop = ReminderScheduler(store, refuse, "a", poll_seconds=5, late_after_seconds=600, clock=lambda: NOW)
     assert asyncio.run(loop.fire_due()) == 0
     again = store.get(reminder.id)
     assert again.status == PENDING and again.due_at == NOW + dt.timedelta(seconds=5)
     assert store.get(reminder.id).status != CLAIMED
+
+
+def test_a_widget_reminder_is_held_until_the_user_is_back_then_sent_once(tmp_path: Path) -> None:
+    store = new_store(tmp_path)
+    reminder = store.add("webchat:abc", "webchat", DAY, NOW, NOW)
+    connected = {"now": False}
+    sent: List[Reminder] = []
+
+    async def deliver(claimed: Reminder) -> str:
+        if not connected["now"]:
+            return scheduler_module.HELD
+        sent.append(claimed)
+        return scheduler_module.DELIVERED
+
+    loop = ReminderScheduler(store, deliver, "a", poll_seconds=1, late_after_seconds=600, clock=lambda: NOW)
+    assert asyncio.run(loop.fire_due()) == 0
+    assert store.get(reminder.id).status == HELD
+    assert asyncio.run(loop.fire_due()) == 0 and sent == []  # held: not polled again
+    connected["now"] = True
+    other_server = ReminderScheduler(new_store(tmp_path), deliver, "b", 1, 600, clock=lambda: NOW)
+
+    async def both_see_the_visit() -> None:
+        await asyncio.gather(loop.deliver_held("webchat:abc"), other_server.deliver_held("webchat:abc"))
+
+    asyncio.run(both_see_the_visit())
+    assert [r.id for r in sent] == [reminder.id]
+    assert store.get(reminder.id).status == DELIVERED
