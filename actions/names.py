@@ -58,6 +58,7 @@ FORM_WALLET = "wallet_form"
 
 # Responses defined in domain.yml
 UTTER_ASK_WHICH_PROBLEM = "utter_ask_which_problem"
+UTTER_OFFER_REMINDER = "utter_offer_reminder"
 
 # --- Case file and complaint letter -------------------------------------------------------------
 

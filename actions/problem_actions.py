@@ -34,6 +34,8 @@ def _utter_step_or_summary(
         dispatcher.utter_message(text=replies.ladder_exhausted(ladder, platform, notice, disclaimer))
         return []
     dispatcher.utter_message(text=replies.escalation_step(step, len(ladder), platform, disclaimer, is_first=not given))
+    # Each step ends in waiting for an answer: offer to come back then (actions/reminder_actions.py).
+    dispatcher.utter_message(response=names.UTTER_OFFER_REMINDER)
     return [SlotSet(names.SLOT_ESCALATION_GIVEN, escalation.remember(markers, wallet, problem, step))]
 
 
