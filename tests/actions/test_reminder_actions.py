@@ -11,6 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import reminder_actions
+from actions.privacy_actions import ActionDeleteMyRecords
 from actions.reminder_actions import (
     ActionCancelReminders,
     ActionCloseCase,
@@ -159,3 +160,11 @@ async def test_a_late_due_message_says_so_with_its_date(reminders: ReminderStore
     due = await say(ActionReminderDue(), "telegram:1", "", intent="set_reminder")
     assert due[0]["response"] == "utter_reminder_due_late" and due[0]["date"] == "12月5日（周六）"
     assert [m["response"] for m in due[1:]] == ["utter_reminder_ask_result"]  # no case known: no summary
+
+
+async def test_deleting_my_records_deletes_my_reminders_too(reminders: ReminderStore) -> None:
+    await say(ActionSetReminder(), "telegram:1", "三天后提醒我")
+    await say(ActionSetReminder(), "telegram:2", "三天后提醒我")
+    await say(ActionDeleteMyRecords(), "telegram:1", "确认删除", intent="affirm")
+    assert reminders.pending_for("telegram:1") == ()
+    assert len(reminders.pending_for("telegram:2")) == 1
