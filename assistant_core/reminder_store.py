@@ -268,6 +268,18 @@ class ReminderStore:
             )
             return [int(row.id) for row in connection.execute(statement.order_by(reminders.c.id))]
 
+    def finished_before(self, cutoff: dt.datetime, delete_them: bool = True) -> int:
+        """Reminders no longer to be fired (delivered, cancelled, failed, held for a visit that never came),
+        last changed before `cutoff`: the retention purge deletes them, or counts them."""
+        where = reminders.c.status.in_((DELIVERED, CANCELLED, FAILED, HELD)) & (
+            reminders.c.updated_at < _naive_utc(cutoff)
+        )
+        if delete_them:
+            return self._change(delete(reminders).where(where))
+        self._ensure_table()
+        with self._engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(reminders).where(where)).scalar_one())
+
     def delete_conversation(self, conversation_id: str) -> int:
         """Forget every reminder of a conversation (the user asked to delete their records)."""
         return self._change(delete(reminders).where(reminders.c.conversation_id == conversation_id))

@@ -141,7 +141,7 @@ async def test_users_list_and_cancel_only_their_own(reminders: ReminderStore) ->
 
 async def test_solved_closes_with_thanks_and_cancels_what_was_to_come(reminders: ReminderStore) -> None:
     await say(ActionSetReminder(), "telegram:1", "三天后提醒我")
-    messages = await say(ActionCloseCase(), "telegram:1", "解决了", intent="report_resolved")
+    messages = await say(ActionCloseCase(), "telegram:1", "解决了", intent="problem_solved")
     assert [m["response"] for m in messages] == ["utter_case_closed"]
     assert reminders.pending_for("telegram:1") == ()
 

@@ -199,7 +199,7 @@ def test_a_reminder_is_set_listed_and_delivered_once_on_telegram(reminder_server
     assert all(button in keyboard for button in ("解决了", "还没有", "再等等"))
     assert servers.asked(other) == []  # cancelled: never sent
 
-    assert "结案" in "\n".join(servers.say(user, "/report_resolved"))
+    assert "结案" in "\n".join(servers.say(user, "/problem_solved"))
 
 
 def test_a_reminder_set_before_a_restart_fires_once_after_it(reminder_servers: ReminderServers) -> None:
