@@ -21,6 +21,8 @@ from assistant_core.reminder_store import Reminder, ReminderStore
 logger = logging.getLogger(__name__)
 
 DELIVERED, RETRY, HELD = "delivered", "retry", "held"
+RETRY_SECONDS = 60.0
+"""The first retry of a failed delivery comes this long after it (then twice as long, …)."""
 Deliver = Callable[[Reminder], Awaitable[str]]
 """Sends a claimed reminder to its user: DELIVERED, RETRY (failed; try again later) or HELD (the user is
 not connected now; send it when they come back)."""
@@ -80,7 +82,8 @@ class ReminderScheduler:
             await self._blocking(self.store.hold, claimed.id, self.clock())
             logger.info("Reminder %s: %s is not connected; kept for their next visit.", claimed.id, claimed.channel)
             return 0
-        retry_at = self.clock() + dt.timedelta(seconds=self.poll_seconds)
+        # Back off: an action server or channel being restarted gets minutes, not seconds, to come back.
+        retry_at = self.clock() + dt.timedelta(seconds=max(self.poll_seconds, RETRY_SECONDS) * claimed.attempts)
         status = await self._blocking(self.store.release, claimed.id, self.clock(), retry_at)
         logger.warning(
             "Reminder %s for %s was not delivered (now %s). Fix: check that channel's settings and the "

@@ -157,7 +157,7 @@ def test_an_undelivered_reminder_goes_back_to_pending_for_a_retry(store: Reminde
     loop = ReminderScheduler(store, refuse, "a", poll_seconds=5, late_after_seconds=600, clock=lambda: NOW)
     assert asyncio.run(loop.fire_due()) == 0
     again = store.get(reminder.id)
-    assert again.status == PENDING and again.due_at == NOW + dt.timedelta(seconds=5)
+    assert again.status == PENDING and again.due_at == NOW + dt.timedelta(seconds=scheduler_module.RETRY_SECONDS)
     assert store.get(reminder.id).status != CLAIMED
 
 
