@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+from abc import ABCMeta, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -61,7 +62,7 @@ def requested_text(tracker: Tracker) -> str:
     return str(tracker.latest_message.get("text") or "")
 
 
-class ReminderAction(Action):
+class ReminderAction(Action, metaclass=ABCMeta):
     """Runs the blocking store work off the event loop; a calm apology if the store is down."""
 
     store_factory = staticmethod(reminder_store)
@@ -79,10 +80,11 @@ class ReminderAction(Action):
             dispatcher.utter_message(text=service_unavailable_text(Settings.from_env().knowledge_seed_path))
         return []
 
+    @abstractmethod
     def remind(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, store: ReminderStore, settings: Settings
     ) -> None:
-        raise NotImplementedError
+        """Read the message, ask the reminder store, utter the reply."""
 
 
 class ActionSetReminder(ReminderAction):
