@@ -18,6 +18,7 @@ from typing import Any, Dict, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel
 from rasa.core.policies.policy import PolicyPrediction
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, BotUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, Sanic
@@ -88,9 +89,17 @@ class Delivery:
         output = self._output(reminder)
         if output is None:
             return RETRY
-        prediction = PolicyPrediction.for_action_name(agent.domain, ACTION_REMINDER_DUE, None, 1.0)
         async with agent.lock_store.lock(reminder.conversation_id):
-            tracker = await agent.processor.execute_action(
-                reminder.conversation_id, ACTION_REMINDER_DUE, output, agent.nlg, prediction
-            )
-        return DELIVERED if bot_spoke(tracker) else RETRY
+            tracker = await self._execute(agent, reminder.conversation_id, ACTION_REMINDER_DUE, output)
+            if not bot_spoke(tracker):
+                return RETRY
+            # Then listen, as after any bot turn: the user's answer (解决了 …) is predicted by the rules.
+            await self._execute(agent, reminder.conversation_id, ACTION_LISTEN_NAME, output)
+        return DELIVERED
+
+    @staticmethod
+    async def _execute(
+        agent: Any, conversation_id: str, action: str, output: OutputChannel
+    ) -> Optional[DialogueStateTracker]:
+        prediction = PolicyPrediction.for_action_name(agent.domain, action, None, 1.0)
+        return await agent.processor.execute_action(conversation_id, action, output, agent.nlg, prediction)
