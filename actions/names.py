@@ -65,6 +65,7 @@ UTTER_WRONG_NUMBER = "utter_wrong_number"
 UTTER_NO_VERIFIED_FACTS = "utter_no_verified_facts"
 UTTER_DEMAND_RECORDED = "utter_demand_recorded"
 UTTER_POLICE_YES = "utter_police_yes"
+UTTER_OFFER_REMINDER = "utter_offer_reminder"
 
 # --- Case file and complaint letter -------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The user's right to have their records deleted (个人信息保护法).
 
-After the user confirms, `action_delete_my_records` deletes their case files and sets
+After the user confirms, `action_delete_my_records` deletes their case files and reminders and sets
 `records_deleted`; the Rasa server's tracker store then deletes the conversation itself
 instead of saving the turn (bot/stores.py). The log names the conversation by a
 pseudonym and a count, never by content.
@@ -14,10 +14,12 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions import names
 from actions.base import case_store, off_the_loop
 from actions.knowledge.store import KnowledgeStoreUnavailable
+from actions.reminder_actions import reminder_store
 from assistant_core.masking import log_id
 
 logger = logging.getLogger(__name__)
@@ -27,6 +29,7 @@ class ActionDeleteMyRecords(Action):
     """Delete the case files of this conversation; the rules then confirm or apologise."""
 
     cases_factory = staticmethod(case_store)
+    reminders_factory = staticmethod(reminder_store)
 
     def name(self) -> Text:
         return names.ACTION_DELETE_MY_RECORDS
@@ -37,10 +40,11 @@ class ActionDeleteMyRecords(Action):
         conversation = log_id(tracker.sender_id)
         try:
             removed = await off_the_loop(self.cases_factory().delete_conversation, tracker.sender_id)
-        except KnowledgeStoreUnavailable as exc:
+            await off_the_loop(self.reminders_factory().delete_conversation, tracker.sender_id)
+        except (KnowledgeStoreUnavailable, SQLAlchemyError) as exc:
             logger.error(
-                "Could not delete the case files of %s (%s); nothing was deleted and the user was told to "
-                "ask again. Fix: check CASES_DB_URL and that its database is up.",
+                "Could not delete the case files or reminders of %s (%s); nothing was deleted and the user was told to "
+                "ask again. Fix: check CASES_DB_URL / REMINDERS_DB_URL and that their database is up.",
                 conversation,
                 type(exc.__cause__ or exc).__name__,
             )

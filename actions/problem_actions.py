@@ -32,6 +32,8 @@ def give_next_step(
         return case
     is_first = step.position == ladder[0].position
     dispatcher.utter_message(text=replies.escalation_step(step, len(ladder), platform, disclaimer, is_first=is_first))
+    # Each step ends in waiting for an answer: offer to come back then (actions/reminder_actions.py).
+    dispatcher.utter_message(response=names.UTTER_OFFER_REMINDER)
     return case.with_given(step)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.sql import Select
 
 from actions.case_store import CaseStore
 from actions.knowledge.store import make_engine
+from assistant_core.reminder_store import ReminderStore, reminder_engine
 from assistant_core.settings import Settings
 
 # The two columns of Rasa's SQLTrackerStore table the purge needs (Rasa creates the table).
@@ -49,6 +50,8 @@ class PurgeResult:
     conversations: int
     tracker_rows: int
     case_files: int
+    reminders: int = 0
+    """Reminders delivered, cancelled or failed before the limit (pending ones are kept)."""
 
 
 def _old_senders(cutoff: dt.datetime) -> Select:
@@ -83,7 +86,8 @@ def purge(settings: Settings, days: int, now: dt.datetime, dry_run: bool = False
     conversations, rows = purge_conversations(make_engine(settings.tracker_store_url), cutoff, dry_run)
     cases = CaseStore(make_engine(settings.cases_db_url))
     removed_cases = cases.count_older_than(cutoff) if dry_run else cases.delete_older_than(cutoff)
-    return PurgeResult(conversations, rows, removed_cases)
+    reminders = ReminderStore(reminder_engine(settings.reminders_db_url)).finished_before(cutoff, not dry_run)
+    return PurgeResult(conversations, rows, removed_cases, reminders)
 
 
 def _channel_of(conn: Any, sender_id: str) -> Optional[str]:
@@ -155,7 +159,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     verb = "Would delete" if args.dry_run else "Deleted"
     print(
         f"{verb} {result.conversations} conversation(s) ({result.tracker_rows} tracker rows) and "
-        f"{result.case_files} case file(s) older than {days} days."
+        f"{result.case_files} case file(s) and {result.reminders} finished reminder(s) older than {days} days."
     )
     return 0
 

@@ -13,7 +13,7 @@ import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence
 
 from dotenv import dotenv_values
 
@@ -71,6 +71,57 @@ def cases_url_beside(knowledge_db_url: str) -> str:
     return knowledge_db_url
 
 
+def _seconds(name: str, text: str, default: float) -> float:
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise ValueError(f"{name} must be a number of seconds, 0 or more; got {text!r}.")
+    return value
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    """Follow-up reminders (README, "Follow-up reminders")."""
+
+    max_pending: int = 3
+    """Pending reminders one user may have (REMINDER_MAX_PENDING)."""
+    max_days: int = 60
+    """How far ahead a reminder may be set (REMINDER_MAX_DAYS)."""
+    local_hour: int = 10
+    """Local hour (Asia/Shanghai) at which a reminder is due on its date (REMINDER_LOCAL_HOUR)."""
+    poll_seconds: float = 30.0
+    """How often each Rasa server looks for due reminders (REMINDER_POLL_SECONDS)."""
+    late_after_seconds: float = 600.0
+    """A reminder fired later than this past its time is marked late (REMINDER_LATE_AFTER_SECONDS)."""
+    test_delay_seconds: float = 0.0
+    """Tests only: when above 0, every reminder is due this many seconds after it is set (the date
+    the user is told stays the one they asked for)."""
+
+    @classmethod
+    def from_values(cls, get: Callable[[str], str]) -> "ReminderSettings":
+        """Read the REMINDER_* keys through `get`; refuses malformed values."""
+        hour_text = get("REMINDER_LOCAL_HOUR")
+        if hour_text and not (hour_text.isdigit() and int(hour_text) <= 23):
+            raise ValueError(f"REMINDER_LOCAL_HOUR must be an hour from 0 to 23; got {hour_text!r}.")
+        hour = int(hour_text) if hour_text else cls.local_hour
+        return cls(
+            max_pending=_days("REMINDER_MAX_PENDING", get("REMINDER_MAX_PENDING"), cls.max_pending),
+            max_days=_days("REMINDER_MAX_DAYS", get("REMINDER_MAX_DAYS"), cls.max_days),
+            local_hour=hour,
+            poll_seconds=_seconds("REMINDER_POLL_SECONDS", get("REMINDER_POLL_SECONDS"), cls.poll_seconds) or 1.0,
+            late_after_seconds=_seconds(
+                "REMINDER_LATE_AFTER_SECONDS", get("REMINDER_LATE_AFTER_SECONDS"), cls.late_after_seconds
+            ),
+            test_delay_seconds=_seconds(
+                "REMINDER_TEST_DELAY_SECONDS", get("REMINDER_TEST_DELAY_SECONDS"), cls.test_delay_seconds
+            ),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the action server and the operator commands read; the channels read their own keys with `env()`."""
@@ -87,6 +138,9 @@ class Settings:
     store_calls_inline: bool = False
     """STORE_CALLS_INLINE=1: the action server runs store calls on its event loop instead of in threads.
     For `make bench` only, to measure what the threads buy; never set it in production."""
+    reminders_db_url: str = ""
+    """Follow-up reminders, shared by the action server and every Rasa server (default: the case database)."""
+    reminders: ReminderSettings = ReminderSettings()
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None, env_file: Optional[Path] = None) -> "Settings":
@@ -97,16 +151,19 @@ class Settings:
             return (merged.get(name) or "").strip() or DEFAULTS.get(name, "")
 
         knowledge = get("KNOWLEDGE_DB_URL")
+        cases = get("CASES_DB_URL") or cases_url_beside(knowledge)
         return cls(
             knowledge_db_url=knowledge,
             knowledge_seed_path=Path(get("KNOWLEDGE_SEED_PATH")),
-            cases_db_url=get("CASES_DB_URL") or cases_url_beside(knowledge),
+            cases_db_url=cases,
             tracker_store_url=get("TRACKER_STORE_URL"),
             fact_max_age_days=_days(
                 "KNOWLEDGE_FACT_MAX_AGE_DAYS", get("KNOWLEDGE_FACT_MAX_AGE_DAYS"), DEFAULT_FACT_MAX_AGE_DAYS
             ),
             retention_days=_days("RETENTION_DAYS", get("RETENTION_DAYS"), DEFAULT_RETENTION_DAYS),
             store_calls_inline=get("STORE_CALLS_INLINE").lower() in ("1", "true", "yes"),
+            reminders_db_url=get("REMINDERS_DB_URL") or cases,
+            reminders=ReminderSettings.from_values(get),
         )
 
 

@@ -22,6 +22,7 @@ from rasa_sdk import Tracker
 from actions import base
 from actions.case_store import CaseStore
 from actions.knowledge.store import KnowledgeStore, import_seed, make_engine, seed_fingerprint
+from actions.reminder_actions import reminder_store
 from assistant_core import case_progress
 from assistant_core.apology import service_unavailable_text
 from assistant_core.records import StepTried
@@ -93,13 +94,13 @@ def action_env(seeded_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setenv("KNOWLEDGE_DB_URL", seeded_db_url)
     monkeypatch.setenv("CASES_DB_URL", cases_url_beside(seeded_db_url))
     monkeypatch.setenv("KNOWLEDGE_SEED_PATH", str(SEED_PATH))
-    base.knowledge_store.cache_clear()
-    base.case_store.cache_clear()
-    service_unavailable_text.cache_clear()
+    monkeypatch.delenv("REMINDERS_DB_URL", raising=False)  # reminders beside the case files
+    caches = (base.knowledge_store, base.case_store, reminder_store, service_unavailable_text)
+    for cache in caches:
+        cache.cache_clear()
     yield seeded_db_url
-    base.knowledge_store.cache_clear()
-    base.case_store.cache_clear()
-    service_unavailable_text.cache_clear()
+    for cache in caches:
+        cache.cache_clear()
 
 
 def user_event(intent: str, text: str = "", entities: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:

@@ -17,6 +17,7 @@ What it adds to `rasa.core.channels.socketio.SocketIOInput`:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Dict, Optional, Set, Text
@@ -32,7 +33,8 @@ from socketio import AsyncServer
 from bot.channel_copy import channel_text
 from bot.channels import socketio_policy as policy
 from bot.channels.guard import DEFAULT_TURN_BUDGET_SECONDS, guarded
-from bot.channels.owner import PlatformRecipient, owned_by
+from bot.channels.owner import PlatformRecipient, owned_by, platform_id, qualified
+from bot.reminders.delivery import offer_for_reminders
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,8 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
     """socket.io channel with origin, session and size checks."""
 
     turn_budget_seconds: float = DEFAULT_TURN_BUDGET_SECONDS
+    on_visit: Optional[Callable[[str], Awaitable[Any]]] = None
+    """Called with the conversation id when a session (re)connects; the reminder scheduler sets it."""
 
     @classmethod
     def name(cls) -> Text:
@@ -88,6 +92,13 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         )
         channel.turn_budget_seconds = float(budget)
         return channel
+
+    def connected(self, conversation_id: str) -> bool:
+        """Whether the widget of this conversation (webchat:<session id>) has a socket in its room now."""
+        if self.sio is None:
+            return False
+        room = platform_id(self.name(), conversation_id)
+        return bool(self.sio.manager.rooms.get(self.namespace or "/", {}).get(room))
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         """Output for external events (reminders, triggered intents)."""
@@ -127,6 +138,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         )
         self.sio = sio
         blueprint = rasa_socketio.SocketBlueprint(sio, self.socketio_path, "wallet_webchat_webhook", __name__)
+        offer_for_reminders(blueprint, self)
         namespace = self.namespace
 
         @blueprint.route("/", methods=["GET"])
@@ -167,6 +179,9 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            if self.session_persistence and self.on_visit is not None:
+                # Reminders that fell due while the page was closed (bot/reminders/).
+                asyncio.ensure_future(self.on_visit(qualified(self.name(), session_id)))
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: Text, data: Any = None) -> None:

@@ -42,6 +42,7 @@ from bot.channel_copy import channel_text
 from bot.channels import telegram_protocol as protocol
 from bot.channels.guard import DEFAULT_TURN_BUDGET_SECONDS, guarded
 from bot.channels.owner import PlatformRecipient, owned_by
+from bot.reminders.delivery import offer_for_reminders
 
 logger = logging.getLogger(__name__)
 
@@ -253,6 +254,7 @@ class TelegramInput(InputChannel):
             if self.bot is not None:
                 await self.bot.session.close()
 
+        offer_for_reminders(telegram_webhook, self)
         return telegram_webhook
 
     async def register_webhook(self, bot: Bot) -> bool:

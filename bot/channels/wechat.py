@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -26,10 +26,11 @@ from assistant_core.masking import log_id
 from bot.channel_copy import channel_text
 from bot.channels import wechat_protocol as protocol
 from bot.channels.guard import handle_guarded
-from bot.channels.owner import claim
+from bot.channels.owner import PlatformRecipient, claim
 from bot.channels.wechat_api import CustomerServiceClient
 from bot.channels.wechat_dedupe import BoundedTTLMap, RequestDeduplicator
 from bot.channels.wechat_http import limit_body, read_body, text_response, xml_response
+from bot.channels.wechat_push import WeChatPushOutput
 from bot.channels.wechat_settings import (
     BUTTON_MEMORY_SECONDS,
     BUTTON_MEMORY_USERS,
@@ -40,6 +41,7 @@ from bot.channels.wechat_settings import (
     log_modes,
     welcome_text,
 )
+from bot.reminders.delivery import offer_for_reminders
 
 logger = logging.getLogger(__name__)
 
@@ -300,6 +302,12 @@ class WeChatInput(InputChannel):
 
     # --- Rasa wiring -------------------------------------------------------------------
 
+    def get_output_channel(self) -> OutputChannel | None:
+        """Pushes through the customer-service API (due reminders); None when the API is off."""
+        if self._api is None:
+            return None
+        return PlatformRecipient(self.name(), WeChatPushOutput(self._api.send_text, self._buttons.set))
+
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """Routes: GET / (health), GET /webhook (URL check), POST /webhook (messages)."""
         wechat_webhook = Blueprint("wechat_webhook")
@@ -320,4 +328,5 @@ class WeChatInput(InputChannel):
         async def close(*_: Any) -> None:
             await self.close()
 
+        offer_for_reminders(wechat_webhook, self)
         return wechat_webhook

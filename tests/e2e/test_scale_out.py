@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import Dict, Iterator, List
@@ -29,14 +30,16 @@ from tests.conftest import (
     stop_process,
     wait_until_healthy,
 )
+from tests.e2e.test_reminders_e2e import ThreadedTelegramApi, reminder_test_env, telegram_say, wait_for
 
 pytestmark = pytest.mark.e2e
+REMINDER_DELAY_SECONDS = 20
 STEP = re.compile(r"🪜 (?:第一步|第 (\d+) 步)")
 
 
 class Stack:
-    def __init__(self, workdir: Path, env: Dict[str, str]) -> None:
-        self.workdir, self.env = workdir, env
+    def __init__(self, workdir: Path, env: Dict[str, str], telegram: ThreadedTelegramApi) -> None:
+        self.workdir, self.env, self.telegram = workdir, env, telegram
         self.rasa_urls: List[str] = []
         self.processes: Dict[str, subprocess.Popen] = {}
 
@@ -79,9 +82,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     assert started.returncode == 0, started.stderr
     urls = dict(line.split("=", 1) for line in started.stdout.strip().splitlines() if "=" in line)
     actions_port = free_port()
+    telegram = ThreadedTelegramApi()
     env = {
         **services_env,
         **urls,
+        **reminder_test_env(telegram, delay_seconds=REMINDER_DELAY_SECONDS),
         "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -90,7 +95,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         [sys.executable, "-m", "actions.knowledge", "import"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert seeded.returncode == 0, seeded.stderr
-    running = Stack(workdir, env)
+    running = Stack(workdir, env, telegram)
     try:
         running.processes["actions"] = start_process(
             "actions", [sys.executable, "-m", "actions.server", "--port", str(actions_port)], env, workdir
@@ -109,6 +114,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         for process in running.processes.values():
             stop_process(process)
         subprocess.run([str(ROOT / "scripts" / "services.sh"), "stop"], env=services_env, timeout=120)
+        telegram.close()
         shutil.rmtree(services_dir, ignore_errors=True)
 
 
@@ -142,6 +148,23 @@ def test_one_conversations_turns_sent_at_once_to_both_servers_are_answered_one_a
     with ThreadPoolExecutor(max_workers=4) as pool:
         replies = list(pool.map(lambda i: stack.talk(stack.rasa_urls[i % 2], user, "还是不行"), range(4)))
     assert sorted(step_number(real_answer(reply)) for reply in replies) == [2, 3, 4, 5]
+
+
+def test_two_servers_deliver_each_reminder_exactly_once(stack: Stack) -> None:
+    """Both servers poll the same PostgreSQL reminder table every second; each reminder reaches its user once."""
+    chats = [800000 + i for i in range(4)]
+    for index, chat_id in enumerate(chats):
+        sent = telegram_say(stack.rasa_urls[index % 2], stack.telegram, chat_id, "三天后提醒我", update_id=9000 + index)
+        assert any("我来问你进展" in text for text in sent), sent
+    asked = lambda chat_id: [t for t in stack.telegram.texts_to(chat_id) if "有结果了吗？" in t]  # noqa: E731
+    assert wait_for(lambda: all(asked(c) for c in chats), REMINDER_DELAY_SECONDS + 90)
+    time.sleep(5)  # both servers keep polling; a double delivery would arrive now
+    assert [len(asked(c)) for c in chats] == [1, 1, 1, 1]
+    with sa.create_engine(Settings.from_env(stack.env).reminders_db_url).connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT status, claimed_by FROM reminders WHERE conversation_id LIKE 'telegram:8000%'")
+        ).all()
+    assert [status for status, _ in rows] == ["delivered"] * 4
 
 
 def test_killing_one_server_mid_conversation_loses_nothing(stack: Stack) -> None:

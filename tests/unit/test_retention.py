@@ -16,6 +16,7 @@ from actions import retention
 from actions.case_store import CaseStore
 from actions.knowledge.store import make_engine
 from assistant_core.records import CaseRecord
+from assistant_core.reminder_store import ReminderStore, reminder_engine
 from bot.stores import UrlSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,9 +50,16 @@ async def databases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[st
     now = dt.datetime.now(dt.timezone.utc)
     cases.save(CaseRecord("telegram:old", "alipay", "topup_failure"), now=now - dt.timedelta(days=200))
     cases.save(CaseRecord("wechat:recent", "alipay", "topup_failure"), now=now - dt.timedelta(days=3))
+    reminders = ReminderStore(reminder_engine(knowledge_url))
+    for days in (200, 3):
+        added = reminders.add("telegram:old", "telegram", dt.date(2026, 1, 1), now, now - dt.timedelta(days=days))
+        reminders.cancel_all("telegram:old", now - dt.timedelta(days=days))
+    reminders.add("telegram:old", "telegram", dt.date(2026, 1, 1), now, now - dt.timedelta(days=200))  # pending
+    assert added.id == 2
     monkeypatch.setenv("TRACKER_STORE_URL", tracker_url)
     monkeypatch.setenv("KNOWLEDGE_DB_URL", knowledge_url)
     monkeypatch.setenv("CASES_DB_URL", knowledge_url)
+    monkeypatch.delenv("REMINDERS_DB_URL", raising=False)
     monkeypatch.delenv("RETENTION_DAYS", raising=False)
     return tracker_url, knowledge_url
 
@@ -61,8 +69,11 @@ def test_purge_deletes_what_is_older_than_the_default_180_days(
 ) -> None:
     tracker_url, knowledge_url = databases
     assert retention.main(["purge"]) == 0
-    summary = "Deleted 1 conversation(s) (2 tracker rows) and 1 case file(s) older than 180 days."
+    summary = "Deleted 1 conversation(s) (2 tracker rows) and 1 case file(s) and 1 finished reminder(s) older than"
     assert summary in capsys.readouterr().out
+    kept = ReminderStore(reminder_engine(knowledge_url))
+    assert [r.status for r in kept.pending_for("telegram:old")] == ["pending"]  # still to come: kept
+    assert kept.get(2).status == "cancelled"  # finished 3 days ago: kept
     assert senders(tracker_url) == {"wechat:recent", "rest:ongoing"}
     cases = CaseStore(make_engine(knowledge_url))
     assert cases.get("telegram:old", "alipay", "topup_failure") is None
