@@ -19,7 +19,7 @@ from actions.case import Case, case_from_tracker
 from actions.case_store import CaseStore
 from actions.conversation import mentions_code
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable, make_engine
-from actions.numbers import numbers_in, unknown_numbers
+from actions.numbers import numbers_in, offered_numbers, unknown_numbers
 from assistant_core.apology import service_unavailable_text
 from assistant_core.clock import utc_now
 from assistant_core.records import EscalationStep, Platform
@@ -103,7 +103,10 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
     @staticmethod
     def _correct_numbers(dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore) -> None:
         """A phone number the user offers that the store does not know gets the verified one beside it."""
-        wrong = unknown_numbers((tracker.latest_message or {}).get("text") or "", numbers_in(store.contacts()))
+        offered = offered_numbers((tracker.latest_message or {}).get("text") or "")
+        if not offered:
+            return  # the common case: no store query on the turn's path
+        wrong = unknown_numbers(offered, numbers_in(store.contacts()))
         if not wrong:
             return
         wallet = tracker.get_slot(names.SLOT_WALLET)

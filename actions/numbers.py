@@ -35,9 +35,12 @@ def numbers_in(contacts: Iterable[str]) -> frozenset[str]:
     return frozenset(digits(n) for contact in contacts for n in phone_numbers(contact))
 
 
-def unknown_numbers(text: str, known: frozenset[str]) -> list[str]:
-    """The phone numbers in `text` that are none of the `known` ones, where `text` talks about
-    calling (so "被盗刷了12000" is an amount, not a wrong number)."""
-    if not _PHONE_CONTEXT.search(text or ""):
-        return []
-    return [n for n in phone_numbers(text) if digits(n) not in known]
+def offered_numbers(text: str) -> list[str]:
+    """The phone numbers a message offers: only where it talks about calling (so "被盗刷了12000" is
+    an amount, not a number to check)."""
+    return phone_numbers(text) if _PHONE_CONTEXT.search(text or "") else []
+
+
+def unknown_numbers(offered: Iterable[str], known: frozenset[str]) -> list[str]:
+    """The `offered` numbers that are none of the `known` ones."""
+    return [n for n in offered if digits(n) not in known]

@@ -23,18 +23,19 @@ SEED_NAMES = {"platform_key": "wallet", "category_key": "category", "when_to_use
 """Record fields whose seed key is another word (the seed is written for people)."""
 
 
+def seed_key(field_name: str, names: Optional[Mapping[str, str]] = None) -> str:
+    """The seed's key for a record field: SEED_NAMES (or `names`) where it uses another word."""
+    return {**SEED_NAMES, **(names or {})}.get(field_name, field_name)
+
+
 def seed_fields(record_type: type, *skip: str, names: Optional[Mapping[str, str]] = None) -> tuple[str, ...]:
     """The keys a seed entry of `record_type` may hold, derived from the record's fields: renamed
     as the seed names them, a `provenance` as `source` + `verified_on`, `skip` left out."""
-    renamed = {**SEED_NAMES, **(names or {})}
     keys: list[str] = []
     for field in dataclasses.fields(record_type):
         if field.name in skip:
             continue
-        if field.name == "provenance":
-            keys += ["source", "verified_on"]
-        else:
-            keys.append(renamed.get(field.name, field.name))
+        keys += ["source", "verified_on"] if field.name == "provenance" else [seed_key(field.name, names)]
     return tuple(keys)
 
 

@@ -7,29 +7,25 @@ from typing import Any, Optional
 
 import yaml
 
+from actions.knowledge.rows import provenance_columns
 from actions.knowledge.store import KnowledgeStore
 from assistant_core.records import PLATFORM_FACTS, LetterKit, Platform, Provenance
 from assistant_core.seed import ADVICE_KINDS
-from assistant_core.seed_reader import SEED_NAMES
-
-
-def _prov(p: Provenance) -> dict[str, Any]:
-    return {"source": p.source, "verified_on": p.verified_on}
+from assistant_core.seed_reader import seed_key
 
 
 def _entry(record: Any, *skip: str, names: Optional[dict[str, str]] = None) -> dict[str, Any]:
     """A record as a seed entry: its fields in order (renamed as the seed names them), provenance
     flattened, tuples as lists; fields without a value (None, empty) are left out."""
-    renamed = {**SEED_NAMES, **(names or {})}
     entry: dict[str, Any] = {}
     for field in dataclasses.fields(record):
         value = getattr(record, field.name)
         if field.name in skip or value is None or value == ():
             continue
         if isinstance(value, Provenance):
-            entry.update(_prov(value))
+            entry.update(provenance_columns(value))
         else:
-            entry[renamed.get(field.name, field.name)] = list(value) if isinstance(value, tuple) else value
+            entry[seed_key(field.name, names)] = list(value) if isinstance(value, tuple) else value
     return entry
 
 
@@ -40,7 +36,7 @@ def _platform(p: Platform) -> dict[str, Any]:
         "name": p.name,
         "aliases": list(p.aliases),
         **facts,
-        "sources": {field: _prov(p.provenance[field]) for field in PLATFORM_FACTS if field in p.provenance},
+        "sources": {field: provenance_columns(prov) for field, prov in p.provenance.items() if field in PLATFORM_FACTS},
     }
 
 
@@ -58,7 +54,7 @@ def dump_seed(store: KnowledgeStore) -> str:
         {
             **_entry(c, "advice"),
             "advice": {
-                kind: [{"text": a.text, **_prov(a.provenance)} for a in c.advice_items_of_kind(kind)]
+                kind: [{"text": a.text, **provenance_columns(a.provenance)} for a in c.advice_items_of_kind(kind)]
                 for kind in ADVICE_KINDS
                 if c.advice_items_of_kind(kind)
             },
@@ -76,7 +72,7 @@ def dump_seed(store: KnowledgeStore) -> str:
 def _letters(kit: LetterKit) -> dict[str, Any]:
     """The `letter_templates` section in seed layout."""
     return {
-        **_prov(kit.provenance),
+        **provenance_columns(kit.provenance),
         "facts": dict(kit.facts),
         "demands": dict(kit.demands),
         "templates": [_entry(t) for t in kit.templates],

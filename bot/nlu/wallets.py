@@ -60,10 +60,9 @@ def build_matcher(names: Dict[str, str]) -> Optional[Pattern[str]]:
 _NEGATION = re.compile(r"(?:不是|并非|而非|不用|没用)\s*(?:用)?\s*$")
 
 
-def without_negated(text: str, entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def without_negated(normal: str, entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """A correction ("不是支付宝，是京东的") names the wrong wallet after a negation: when another
-    wallet is named too, the negated ones are dropped."""
-    normal = normalise(text)
+    wallet is named too, the negated ones are dropped. `normal` is the normalised text."""
     kept = [
         e
         for e in entities
@@ -83,14 +82,15 @@ def find_wallets(
     if matcher is None or not text:
         return []
     entities = []
-    for match in matcher.finditer(normalise(text)):
+    normal = normalise(text)
+    for match in matcher.finditer(normal):
         start, end = match.span()
         if token_edges is not None and not {start, end} <= token_edges:
             continue
         key = names.get(_SPACES.sub("", match.group()))
         if key:
             entities.append(make_entity(entity, start, end, key))
-    return without_negated(text, entities)
+    return without_negated(normal, entities)
 
 
 def names_from_training_data(training_data: TrainingData, entity: str) -> Dict[str, str]:
