@@ -10,10 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import case_replies, letters, names
-from actions.base import CaseAction, OpenCase
+from actions.base import CaseAction, OpenCase, knowledge_store, off_the_loop
 from actions.conversation import entity_values, first_entity_value, latest_intent, message_date, reported_problem
-from actions.knowledge.store import KnowledgeStore
-from actions.wallet_form import ValidateWalletForm
+from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
 from assistant_core.seed import DEMAND_KEYS
 
 # "不记得了" / "跳过" when asked for an essential: the letter says （待补充） there instead.
@@ -99,8 +98,17 @@ class ValidateComplaintLetterForm(FormValidationAction):
     async def validate_wallet(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        """Whatever the user called the wallet, as a platform key (the wallet form's rule)."""
-        return await ValidateWalletForm().validate_wallet(slot_value, dispatcher, tracker, domain)
+        """Whatever alias the user gave, as a platform key; anything else is asked again."""
+        values = slot_value if isinstance(slot_value, list) else [slot_value]
+        try:
+            keys, supported = await off_the_loop(_platform_keys_and_names, [str(v) for v in values if v])
+            if len(keys) == 1:
+                return {names.SLOT_WALLET: keys.pop()}
+        except KnowledgeStoreUnavailable:
+            # The letter action will apologise with the hotlines; don't block the form here.
+            return {names.SLOT_WALLET: str(values[0]) if values and values[0] else None}
+        dispatcher.utter_message(response=names.UTTER_WALLET_NOT_RECOGNISED, names=supported)
+        return {names.SLOT_WALLET: None}
 
     def validate_demand(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -165,3 +173,10 @@ class ActionWriteComplaintLetter(CaseAction):
         dispatcher.utter_message(text=case_replies.disclaimer(store.notice(names.NOTICE_LEGAL_DISCLAIMER)))
         self.cases_factory().save(case.record(ladder), now=self.clock(), letter=template)
         return []
+
+
+def _platform_keys_and_names(values: List[str]) -> tuple[set[str], str]:
+    """The platform keys the user's words name, and the supported wallets' names (blocking SQL)."""
+    store = knowledge_store()
+    keys = {key for key in (store.platform_key_for_alias(v) for v in values) if key is not None}
+    return keys, "、".join(p.name for p in store.platforms())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 # Slots
 SLOT_WALLET = "wallet"
+SLOT_NAMED_WALLET = "named_wallet"
+"""What the wallet form asks for: a wallet with verified facts (wallet) or without (other_wallet)."""
 SLOT_PROBLEM = "problem"
 SLOT_CASE_PROGRESS = "case_progress"
 SLOT_REQUESTED = "requested_slot"
@@ -53,13 +55,13 @@ ACTION_GIVE_EVIDENCE = "action_give_evidence"
 ACTION_ANSWER_ACCOUNT_CLOSURE = "action_answer_account_closure"
 ACTION_ANSWER_LEGAL_RIGHTS = "action_answer_legal_rights"
 ACTION_ASK_WALLET = "action_ask_wallet"
-ACTION_VALIDATE_WALLET_FORM = "validate_wallet_form"
+ACTION_ASK_NAMED_WALLET = "action_ask_named_wallet"
 FORM_WALLET = "wallet_form"
 
 # Responses defined in domain.yml
 UTTER_ASK_WHICH_PROBLEM = "utter_ask_which_problem"
 UTTER_ASK_WALLET = "utter_ask_wallet"
-"""Its buttons (one per seeded wallet) are added by action_ask_wallet."""
+"""Its buttons (one per seeded wallet) are added by action_ask_wallet / action_ask_named_wallet."""
 UTTER_WALLET_NOT_RECOGNISED = "utter_wallet_not_recognised"
 UTTER_WRONG_NUMBER = "utter_wrong_number"
 UTTER_NO_VERIFIED_FACTS = "utter_no_verified_facts"

@@ -72,8 +72,16 @@ def _wallet_named(
 
 
 def _platform(tracker: Tracker, store: KnowledgeStore) -> Optional[Platform]:
+    """The wallet slot's platform. The NLU only fills it with keys; a hand-written payload such as
+    /inform{"wallet":"支付宝"} may carry an alias instead (read then only, off the common path)."""
     key = tracker.get_slot(names.SLOT_WALLET)
-    return store.platform(key) if key else None
+    if not key:
+        return None
+    platform = store.platform(key)
+    if platform is None:
+        alias_of = store.platform_key_for_alias(str(key))
+        platform = store.platform(alias_of) if alias_of else None
+    return platform
 
 
 class ActionAnswerProblem(KnowledgeAction):

@@ -1,17 +1,16 @@
-"""The wallet form: ask which wallet (with buttons) and accept any way of naming it."""
+"""Asking which wallet, with one button per wallet of the knowledge store."""
 
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
 from actions import names, replies
-from actions.base import KnowledgeAction, knowledge_store, off_the_loop
+from actions.base import KnowledgeAction
 from actions.conversation import reported_problem
-from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable
+from actions.knowledge.store import KnowledgeStore
 
 
 class ActionAskWallet(KnowledgeAction):
@@ -39,43 +38,8 @@ class ActionAskWallet(KnowledgeAction):
         return []
 
 
-def _platform_keys_and_names(values: List[str]) -> tuple[set[str], str]:
-    """The platform keys the user's words name, and the supported wallets' names (blocking SQL)."""
-    store = knowledge_store()
-    keys = {key for key in (store.platform_key_for_alias(v) for v in values) if key is not None}
-    return keys, "、".join(p.name for p in store.platforms())
-
-
-class ValidateWalletForm(FormValidationAction):
-    """Map whatever the user called the wallet onto a platform key."""
+class ActionAskNamedWallet(ActionAskWallet):
+    """The wallet form's question: the same buttons; any wallet named answers it, 云闪付 included."""
 
     def name(self) -> Text:
-        return names.ACTION_VALIDATE_WALLET_FORM
-
-    async def required_slots(
-        self,
-        domain_slots: List[Text],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> List[Text]:
-        """Only the wallet is asked; a wallet without verified facts (云闪付 …) ends the question too,
-        and the answer says so."""
-        if tracker.get_slot(names.SLOT_WALLET) is None and tracker.get_slot(names.SLOT_OTHER_WALLET):
-            return []
-        return [slot for slot in domain_slots if slot != names.SLOT_OTHER_WALLET]
-
-    async def validate_wallet(
-        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
-        """Accept a platform key or alias; anything else is asked again."""
-        values = slot_value if isinstance(slot_value, list) else [slot_value]
-        try:
-            keys, supported = await off_the_loop(_platform_keys_and_names, [str(v) for v in values if v])
-            if len(keys) == 1:
-                return {names.SLOT_WALLET: keys.pop()}
-        except KnowledgeStoreUnavailable:
-            # The answer action will apologise with the hotlines; don't block the form here.
-            return {names.SLOT_WALLET: str(values[0]) if values and values[0] else None}
-        dispatcher.utter_message(response=names.UTTER_WALLET_NOT_RECOGNISED, names=supported)
-        return {names.SLOT_WALLET: None}
+        return names.ACTION_ASK_NAMED_WALLET

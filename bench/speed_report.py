@@ -203,9 +203,8 @@ def rasa_side_section(run: BenchRun) -> List[str]:
         f"(`RemoteAction._validate_action_result`), which re-checks the schema against its meta-schema each time: "
         f"{profile.validate_ms:.1f} ms per response here, against {profile.cached_validate_ms:.2f} ms with a "
         "validator built once. `bot/action_validation.py` (pinned to Rasa 3.6.21) builds it once; the served bot "
-        "and this profile both install it, so the validation stage above is the prebuilt check. Our report turn "
-        "still makes two action calls (`validate_wallet_form`, `action_answer_problem`), each follow-up one; the "
-        "plain bot makes none.",
+        "and this profile both install it, so the validation stage above is the prebuilt check. The action calls "
+        "each timed turn made, as recorded, are in the table below; the plain bot makes none.",
     ]
     return lines
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.info_actions import (
@@ -11,8 +12,9 @@ from actions.info_actions import (
     ActionGiveHotline,
 )
 from actions.knowledge.store import KnowledgeStore
-from actions.wallet_form import ActionAskWallet, ValidateWalletForm
-from tests.conftest import make_tracker, user_event
+from actions.letter_actions import ValidateComplaintLetterForm
+from actions.wallet_form import ActionAskNamedWallet, ActionAskWallet
+from tests.conftest import ROOT, make_tracker, user_event
 
 
 async def say(action, tracker) -> CollectingDispatcher:
@@ -69,8 +71,8 @@ async def test_ask_wallet_for_fund_security_gives_first_aid_before_the_question(
     assert dispatcher.messages[-1].get("buttons")
 
 
-async def test_wallet_form_accepts_aliases_and_rejects_unknown_names(action_env: str) -> None:
-    form = ValidateWalletForm()
+async def test_the_letter_form_accepts_wallet_aliases_and_rejects_unknown_names(action_env: str) -> None:
+    form = ValidateComplaintLetterForm()
     tracker = make_tracker("inform")
     dispatcher = CollectingDispatcher()
     assert await form.validate_wallet("京东", dispatcher, tracker, {}) == {"wallet": "jd_wallet"}
@@ -83,13 +85,17 @@ async def test_wallet_form_accepts_aliases_and_rejects_unknown_names(action_env:
     assert dispatcher.messages[0]["names"] == "支付宝、微信支付、京东钱包、Apple Pay"
 
 
-async def test_the_wallet_form_asks_only_the_wallet_and_a_wallet_without_facts_ends_it() -> None:
-    form = ValidateWalletForm()
-    slots = ["wallet", "other_wallet"]
-    dispatcher = CollectingDispatcher()
-    asked = await form.required_slots(slots, dispatcher, make_tracker("report_topup_failure"), {})
-    assert asked == ["wallet"]
-    named_other = make_tracker("inform", "是云闪付", slots={"other_wallet": "云闪付"})
-    assert await form.required_slots(slots, dispatcher, named_other, {}) == []
-    both = make_tracker("inform", "支付宝", slots={"other_wallet": "云闪付", "wallet": "alipay"})
-    assert await form.required_slots(slots, dispatcher, both, {}) == ["wallet"]
+async def test_the_wallet_forms_question_has_the_same_buttons(action_env: str) -> None:
+    dispatcher = await say(ActionAskNamedWallet(), make_tracker("report_topup_failure", "充值失败"))
+    assert dispatcher.messages[-1]["response"] == "utter_ask_wallet"
+    assert [b["title"] for b in dispatcher.messages[-1]["buttons"]] == ["支付宝", "微信支付", "京东钱包", "Apple Pay"]
+
+
+def test_any_wallet_named_answers_the_wallet_form_without_a_validation_call() -> None:
+    """Naming 云闪付 must end the wallet question (else the user is asked "which of these four"
+    forever), and the form must not call the action server to learn that (issue 15)."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert domain["forms"]["wallet_form"]["required_slots"] == ["named_wallet"]
+    mapped = {m["entity"] for m in domain["slots"]["named_wallet"]["mappings"] if m["type"] == "from_entity"}
+    assert mapped == {"wallet", "other_wallet"}
+    assert "validate_wallet_form" not in domain["actions"]

@@ -76,6 +76,16 @@ async def test_unknown_wallet_answer_lists_every_hotline(action_env: str) -> Non
         assert hotline in answer
 
 
+async def test_a_wallet_alias_in_a_hand_written_payload_gets_that_wallets_hotline_only(action_env: str) -> None:
+    # /inform{"wallet":"京东"} skips the NLU; with no validation call in the wallet form, the
+    # answer itself must read the alias as 京东钱包 and not list every wallet's number.
+    tracker = make_tracker("report_topup_failure", "充值失败", slots={"wallet": "京东"})
+    dispatcher, _ = await run(ActionAnswerProblem(), tracker)
+    answer = texts(dispatcher)
+    assert "400-606-5500" in answer
+    assert "95188" not in answer and "95017" not in answer
+
+
 async def test_full_ladder_gives_every_step_once_then_sums_up(action_env: str, store: KnowledgeStore) -> None:
     ladder = store.escalation_ladder("topup_failure")
     slots: Dict[str, Any] = {"wallet": "alipay", "problem": "topup_failure"}

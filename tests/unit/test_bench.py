@@ -74,18 +74,18 @@ def test_recorded_calls_are_grouped_into_turns(tmp_path: Path) -> None:
     def call(number: int, action: str, user_messages: int) -> None:
         events = [{"event": "user", "text": f"m{i}"} for i in range(user_messages)]
         tracker = {"events": events, "latest_message": {"text": f"m{user_messages - 1}"}}
-        body = {"next_action": action, "sender_id": "bench-topup-0a1b2c", "tracker": tracker}
+        body = {"next_action": action, "sender_id": "bench-letter-0a1b2c", "tracker": tracker}
         (tmp_path / f"{number:04d}.json").write_text(json.dumps(body), encoding="utf-8")
 
-    call(1, "validate_wallet_form", 1)
-    call(2, "action_answer_problem", 1)
+    call(1, "validate_complaint_letter_form", 1)
+    call(2, "action_write_complaint_letter", 1)
     call(3, "action_give_next_escalation_step", 2)
     turns = load_turns(tmp_path)
     assert [t.actions for t in turns] == [
-        ("validate_wallet_form", "action_answer_problem"),
+        ("validate_complaint_letter_form", "action_write_complaint_letter"),
         ("action_give_next_escalation_step",),
     ]
-    assert short_name(turns[0].key) == "topup #1 m0"
+    assert short_name(turns[0].key) == "letter #1 m0"
 
 
 def test_calibration_prefers_asking_over_confident_mistakes() -> None:
