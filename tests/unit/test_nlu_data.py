@@ -38,6 +38,7 @@ CONTRACT_INTENTS = {
 
 
 FRESH_SETS = [ROOT / "tests" / "nlu" / "fresh_dev.yml", ROOT / "tests" / "nlu" / "fresh_hidden.yml"]
+SEALED_SET = ROOT / "tests" / "nlu" / "fresh_sealed.yml"
 
 
 def test_wallet_alias_files_are_generated_from_the_seed() -> None:
@@ -92,3 +93,23 @@ def test_fresh_sets_are_big_enough_and_name_wallets_by_platform_key() -> None:
             for entity in example.get("entities") or []:
                 assert entity["entity"] == "wallet" and entity["value"] in keys, f"{path.name}: {example.get('text')}"
     assert sum(sizes) >= 400 and sizes[1] >= 150, sizes
+
+
+def test_the_sealed_set_is_never_trained_on_and_covers_every_intent() -> None:
+    """The final figure's set. Its messages are never printed (reading them would be tuning on
+    them): a failure names a training text that also sits in it, or counts, nothing more."""
+    training = {e.get("text") for e in load_data(str(ROOT / "data" / "nlu")).training_examples}
+    sealed = load_data(str(SEALED_SET)).intent_examples
+    overlap = sorted(training & {e.get("text") for e in sealed})
+    assert not overlap, f"training texts that are also in the sealed set, remove them from data/nlu: {overlap}"
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert {e.get("intent") for e in sealed} == set(domain["intents"])
+    keys = {p.key for p in load_seed(SEED_PATH).platforms}
+    wrong = sum(
+        1
+        for example in sealed
+        for entity in example.get("entities") or []
+        if not (entity["entity"] == "other_wallet" or (entity["entity"] == "wallet" and entity["value"] in keys))
+    )
+    assert wrong == 0, f"{wrong} annotations in the sealed set are neither a platform key nor other_wallet"
+    assert len(sealed) >= 280
