@@ -52,14 +52,26 @@ def store_executor() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="knowledge-store")
 
 
+def runs_store_calls_inline(settings: Settings) -> bool:
+    """STORE_CALLS=auto: inline when every store is SQLite. An in-process file query takes well under
+    a millisecond and holds the GIL throughout, so handing it to a thread only adds the hand-off and
+    GIL contention (`make bench`, "Store calls": about half the throughput in threads on SQLite). A
+    networked database (PostgreSQL) waits on the network with the GIL released: there the threads
+    keep the event loop serving other turns."""
+    if settings.store_calls != "auto":
+        return settings.store_calls == "inline"
+    urls = (settings.knowledge_db_url, settings.cases_db_url, settings.reminders_db_url)
+    return all(url.startswith("sqlite") for url in urls)
+
+
 @functools.lru_cache(maxsize=1)
 def store_calls_inline() -> bool:
-    """STORE_CALLS_INLINE (bench only): run store calls on the event loop, as before the thread pool."""
-    return Settings.from_env().store_calls_inline
+    """Whether this process runs store calls on its event loop (STORE_CALLS, read once)."""
+    return runs_store_calls_inline(Settings.from_env())
 
 
 async def off_the_loop(function: Callable[..., T], *args: Any) -> T:
-    """Run blocking store work in `store_executor()` and await its result (inline if the bench asks)."""
+    """Run blocking store work in `store_executor()` and await its result, or inline (see above)."""
     if store_calls_inline():
         return function(*args)
     return await asyncio.get_running_loop().run_in_executor(store_executor(), functools.partial(function, *args))

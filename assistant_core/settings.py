@@ -63,6 +63,15 @@ def _days(name: str, text: str, default: int) -> int:
     return int(text)
 
 
+STORE_CALL_MODES = ("auto", "threads", "inline")
+
+
+def _choice(name: str, text: str, allowed: tuple[str, ...]) -> str:
+    if text.lower() not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {text!r}.")
+    return text.lower()
+
+
 def cases_url_beside(knowledge_db_url: str) -> str:
     """The default home of users' case files: a `cases.db` beside a SQLite knowledge file, else the same database."""
     prefix = "sqlite:///"
@@ -135,9 +144,10 @@ class Settings:
     """Facts last verified longer ago than this are reported as due for re-checking."""
     retention_days: int = DEFAULT_RETENTION_DAYS
     """Conversations and case files older than this are purged by `python -m actions.retention purge`."""
-    store_calls_inline: bool = False
-    """STORE_CALLS_INLINE=1: the action server runs store calls on its event loop instead of in threads.
-    For `make bench` only, to measure what the threads buy; never set it in production."""
+    store_calls: str = "auto"
+    """STORE_CALLS: where the action server runs store calls. `auto`: on its event loop when every
+    store is SQLite, in its thread pool otherwise (actions/base.py says why); `threads` or `inline`
+    forces one (`make bench` compares them)."""
     reminders_db_url: str = ""
     """Follow-up reminders, shared by the action server and every Rasa server (default: the case database)."""
     reminders: ReminderSettings = ReminderSettings()
@@ -161,7 +171,7 @@ class Settings:
                 "KNOWLEDGE_FACT_MAX_AGE_DAYS", get("KNOWLEDGE_FACT_MAX_AGE_DAYS"), DEFAULT_FACT_MAX_AGE_DAYS
             ),
             retention_days=_days("RETENTION_DAYS", get("RETENTION_DAYS"), DEFAULT_RETENTION_DAYS),
-            store_calls_inline=get("STORE_CALLS_INLINE").lower() in ("1", "true", "yes"),
+            store_calls=_choice("STORE_CALLS", get("STORE_CALLS") or "auto", STORE_CALL_MODES),
             reminders_db_url=get("REMINDERS_DB_URL") or cases,
             reminders=ReminderSettings.from_values(get),
         )

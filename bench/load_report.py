@@ -127,9 +127,10 @@ def store_threads_section(run: BenchRun) -> List[str]:
     if not run.store_threads:
         return ["(not run)"]
     lines = [
-        "Two action servers at once on the same knowledge store: ours as shipped (store calls in a thread pool, "
-        "`actions/base.py`) and the same code with `STORE_CALLS_INLINE=1` (a bench-only setting: store calls "
-        "run on the event loop, as before). Concurrent clients replay the action calls Rasa made in the recorded "
+        "Two action servers at once on the same knowledge store, the same code with `STORE_CALLS=threads` (store "
+        "calls in a thread pool) and `STORE_CALLS=inline` (on the event loop); as shipped, `STORE_CALLS=auto` "
+        "runs them inline when every store is SQLite and in the pool otherwise (`actions/base.py`). "
+        "Concurrent clients replay the action calls Rasa made in the recorded "
         f"conversations, one turn after another, against one server then the other in {run.args.load_rounds} "
         f"alternating phases of {run.args.store_seconds / run.args.load_rounds:.0f} s per level.",
         "",

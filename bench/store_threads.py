@@ -1,5 +1,5 @@
 """Store calls off the event loop: our action server with its store thread pool against the same server
-running store calls inline (STORE_CALLS_INLINE=1, the bench-only switch in actions/base.py).
+running store calls inline (STORE_CALLS=threads / inline; actions/base.py).
 
 Both servers run at once on the same knowledge store; `users` concurrent clients replay the action
 calls Rasa made in the recorded conversations (bench/action_recorder.py), turn after turn, against
@@ -77,7 +77,7 @@ def compare(
     try:
         for mode in MODES:
             port = servers.free_port()
-            mode_env = {**env, "STORE_CALLS_INLINE": "1" if mode == "inline" else ""}
+            mode_env = {**env, "STORE_CALLS": "inline" if mode == "inline" else "threads"}
             command = [sys.executable, "-m", "actions.server", "--port", str(port)]
             name = f"actions-{mode.replace(' ', '-')}-{database}"
             started[mode] = servers.start(name, command, mode_env, Path.cwd(), workdir)

@@ -95,7 +95,7 @@ def action_env(seeded_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setenv("CASES_DB_URL", cases_url_beside(seeded_db_url))
     monkeypatch.setenv("KNOWLEDGE_SEED_PATH", str(SEED_PATH))
     monkeypatch.delenv("REMINDERS_DB_URL", raising=False)  # reminders beside the case files
-    caches = (base.knowledge_store, base.case_store, reminder_store, service_unavailable_text)
+    caches = (base.knowledge_store, base.case_store, base.store_calls_inline, reminder_store, service_unavailable_text)
     for cache in caches:
         cache.cache_clear()
     yield seeded_db_url

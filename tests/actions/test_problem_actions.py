@@ -176,11 +176,14 @@ async def test_store_down_gives_the_apology_with_every_hotline(monkeypatch, tmp_
         assert hotline in answer
 
 
-async def test_store_calls_run_off_the_event_loop(action_env: str, monkeypatch) -> None:
-    """The store's blocking SQL runs in the store's threads, so other users' turns keep being served."""
+async def test_store_calls_run_off_the_event_loop_when_threads_are_chosen(action_env: str, monkeypatch) -> None:
+    """With STORE_CALLS=threads (auto's choice for PostgreSQL) the store's blocking SQL runs in the
+    store's threads, so other users' turns keep being served."""
     import threading
 
     from actions import base
+
+    monkeypatch.setenv("STORE_CALLS", "threads")  # action_env clears the cached choice before and after
 
     seen: List[str] = []
     real = base.knowledge_store()

@@ -40,7 +40,7 @@ def score(servers: RunningServers, path: Path, wallet_key: Callable[[str], str] 
             result.intent_hits += 1
         else:
             result.misses.append(f"{text} → {predicted} (want {expected})")
-        wanted = {wallet_key(str(e["value"])) for e in example.get("entities") or []}
+        wanted = {wallet_key(str(e["value"])) for e in example.get("entities") or [] if e["entity"] == "wallet"}
         found = {e["value"] for e in parsed["entities"] if e["entity"] == "wallet"}
         if wanted:
             result.wallet_total += 1

@@ -143,8 +143,16 @@ def test_toggling_ted_changes_only_the_policies(tmp_path: Path) -> None:
     assert toggled["pipeline"] == original["pipeline"]
 
 
-def test_store_calls_inline_is_off_unless_the_bench_sets_it() -> None:
+def test_store_calls_run_inline_on_sqlite_and_in_threads_when_a_store_is_networked() -> None:
+    from actions.base import runs_store_calls_inline
     from assistant_core.settings import Settings
 
-    assert not Settings.from_env({}).store_calls_inline
-    assert Settings.from_env({"STORE_CALLS_INLINE": "1"}).store_calls_inline
+    sqlite = {"KNOWLEDGE_DB_URL": "sqlite:////tmp/k.db"}
+    assert runs_store_calls_inline(Settings.from_env(sqlite))
+    postgres = "postgresql://wallet@127.0.0.1/wallet"
+    assert not runs_store_calls_inline(Settings.from_env({**sqlite, "CASES_DB_URL": postgres}))
+    assert not runs_store_calls_inline(Settings.from_env({"KNOWLEDGE_DB_URL": postgres}))
+    assert not runs_store_calls_inline(Settings.from_env({**sqlite, "STORE_CALLS": "threads"}))
+    assert runs_store_calls_inline(Settings.from_env({"KNOWLEDGE_DB_URL": postgres, "STORE_CALLS": "INLINE"}))
+    with pytest.raises(ValueError, match="STORE_CALLS must be one of auto, threads, inline"):
+        Settings.from_env({"STORE_CALLS": "sometimes"})
