@@ -1,10 +1,13 @@
 """Fresh-set NLU accuracy on the shipped model (issue 12).
 
-tests/nlu/fresh_hidden.yml was written apart from the training data, before any tuning, and was
-never looked at while tuning; its wallets are labelled with platform keys. The floors are the
-figures measured on it (2026-12-02, reports/nlu.md) minus a small margin, so a regression fails
-here. Intent is counted as deployed (an nlu_fallback is a miss): measured 0.919 (0.936 with the
-fallback undone), short of the issue's 0.97 target; wallet exact measured 1.000 (62 messages).
+The fresh set was written apart from the training data, in users' own style. Its sealed part,
+tests/nlu/fresh_sealed.yml, was written by someone who never saw data/nlu or the other sets; it
+is never trained on and never looked at while tuning, so this test prints only counts for it, never
+a message. tests/nlu/fresh_hidden.yml was the sealed part before an earlier report printed some of
+its errors: it is a looked-at set now, and its misses are printed. Wallets are labelled with
+platform keys. Intent is counted as deployed: an nlu_fallback (the bot asks which problem it is)
+is a miss, which is stricter than `rasa test nlu`. The floors are the figures measured on
+2026-12-02 (reports/nlu.md) minus a small margin, so a regression fails here.
 """
 
 from __future__ import annotations
@@ -16,15 +19,30 @@ from tests.e2e.nlu_scoring import score
 
 pytestmark = pytest.mark.e2e
 
-INTENT_ACCURACY_FLOOR = 0.90  # target 0.97, not reached: see the docstring
-WALLET_EXACT_FLOOR = 0.98
+SEALED_INTENT_FLOOR = 0.87  # measured 0.891 as deployed (0.925 with the fallback undone); target 0.97, not met
+SEALED_WALLET_FLOOR = 0.95  # measured 0.978; target 0.99, not met
+HIDDEN_INTENT_FLOOR = 0.92  # measured 0.942 as deployed (0.965 undone)
+HIDDEN_WALLET_FLOOR = 0.98
+
+
+def test_sealed_part_intent_and_wallet_accuracy(servers: RunningServers) -> None:
+    result = score(servers, ROOT / "tests" / "nlu" / "fresh_sealed.yml")
+    report_figure(
+        f"fresh sealed intent accuracy {result.intent_accuracy:.3f} ({result.examples} examples), "
+        f"wallet exact {result.wallet_accuracy:.3f} ({result.wallet_total})"
+    )
+    # Figures only: plain floats, so pytest's explanation cannot print `result` and its misses.
+    intent, wallet = float(result.intent_accuracy), float(result.wallet_accuracy)
+    del result
+    assert intent >= SEALED_INTENT_FLOOR, f"sealed intent accuracy {intent:.3f} < {SEALED_INTENT_FLOOR}"
+    assert wallet >= SEALED_WALLET_FLOOR, f"sealed wallet exact {wallet:.3f} < {SEALED_WALLET_FLOOR}"
 
 
 def test_fresh_hidden_intent_and_wallet_accuracy(servers: RunningServers) -> None:
     result = score(servers, ROOT / "tests" / "nlu" / "fresh_hidden.yml")
     report_figure(
-        f"fresh hidden intent accuracy {result.intent_accuracy:.3f} ({result.examples} examples), "
+        f"fresh hidden (looked-at) intent accuracy {result.intent_accuracy:.3f} ({result.examples} examples), "
         f"wallet exact {result.wallet_accuracy:.3f} ({result.wallet_total})"
     )
-    assert result.intent_accuracy >= INTENT_ACCURACY_FLOOR, "\n".join(result.misses)
-    assert result.wallet_accuracy >= WALLET_EXACT_FLOOR, "\n".join(result.misses)
+    assert result.intent_accuracy >= HIDDEN_INTENT_FLOOR, "\n".join(result.misses)
+    assert result.wallet_accuracy >= HIDDEN_WALLET_FLOOR, "\n".join(result.misses)
