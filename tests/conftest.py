@@ -265,8 +265,11 @@ def restart_rasa_server(servers: RunningServers) -> None:
     wait_until_healthy(f"{servers.rasa_url}/webhooks/health/", process, servers.workdir / "rasa-restarted.log", 240)
 
 
-def start_servers(workdir: Path, said: Optional[List[str]] = None) -> RunningServers:
-    """Both servers with the trained model, a freshly seeded store and an empty tracker store in `workdir`."""
+def start_servers(
+    workdir: Path, said: Optional[List[str]] = None, extra_env: Optional[Dict[str, str]] = None
+) -> RunningServers:
+    """Both servers with the trained model, a freshly seeded store and an empty tracker store in
+    `workdir`; `extra_env` is applied last (a test's own channels or settings)."""
     if not MODEL_PATH.exists():
         pytest.fail(f"{MODEL_PATH} is missing: run `make train` (make test does it first).")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -285,6 +288,7 @@ def start_servers(workdir: Path, said: Optional[List[str]] = None) -> RunningSer
         "LOCK_STORE_URL": "",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
+        **(extra_env or {}),
     }
     running = RunningServers(
         rasa_url=f"http://127.0.0.1:{rasa_port}",

@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
-import secrets
 import threading
 import time
 import uuid
@@ -19,24 +17,19 @@ from typing import Any, Callable, Dict, Iterator, List
 import pytest
 import requests
 
-from actions.knowledge.store import import_seed, make_engine, seed_fingerprint
 from assistant_core.reminder_store import DELIVERED, HELD, ReminderStore, reminder_engine
-from assistant_core.seed import load_seed
-from assistant_core.settings import cases_url_beside
 from bot.channels import telegram_protocol as protocol
 from tests.channels.test_socketio_channel import ChatClient, joined
 from tests.channels.test_telegram_channel import FakeTelegramApi, text_update
 from tests.conftest import (
-    MODEL_PATH,
-    SEED_PATH,
     TELEGRAM_TEST_BOT_TOKEN,
     TELEGRAM_TEST_SECRET,
     RunningServers,
-    free_port,
     rasa_run_args,
-    start_action_server,
     start_process,
+    start_servers,
     stop_process,
+    stop_servers,
     wait_until_healthy,
 )
 
@@ -137,45 +130,20 @@ class ReminderServers:
 
 @pytest.fixture(scope="module")
 def reminder_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReminderServers]:
-    if not MODEL_PATH.exists():
-        pytest.fail(f"{MODEL_PATH} is missing: run `make train` (make test does it first).")
     workdir = tmp_path_factory.mktemp("reminders")
     telegram = ThreadedTelegramApi()
-    knowledge_url = f"sqlite:///{workdir / 'knowledge.db'}"
-    import_seed(make_engine(knowledge_url), load_seed(SEED_PATH), seed_fingerprint(SEED_PATH))
-    actions_port, rasa_port = free_port(), free_port()
-    env: Dict[str, str] = {
-        **os.environ,
-        "KNOWLEDGE_DB_URL": knowledge_url,
-        "CASES_DB_URL": cases_url_beside(knowledge_url),
+    own_env = {
         "REMINDERS_DB_URL": f"sqlite:///{workdir / 'reminders.db'}",
-        "KNOWLEDGE_SEED_PATH": str(SEED_PATH),
-        "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
-        "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
-        "LOCK_STORE_URL": "",
         **reminder_test_env(telegram, DELAY_SECONDS),
         "WECHAT_TOKEN": "",
-        "WEB_PORT": str(free_port()),
-        "WEB_ALLOWED_ORIGINS": "",
-        "RASA_TELEMETRY_ENABLED": "false",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
     }
-    running = RunningServers(
-        rasa_url=f"http://127.0.0.1:{rasa_port}",
-        actions_url=f"http://127.0.0.1:{actions_port}",
-        api_token=secrets.token_urlsafe(16),
-        workdir=workdir,
-        env=env,
-        processes={},
-    )
-    servers = ReminderServers(running, telegram)
     try:
-        start_action_server(running)
-        servers.start_rasa("rasa")
-        yield servers
+        running = start_servers(workdir, extra_env=own_env)
+        try:
+            yield ReminderServers(running, telegram)
+        finally:
+            stop_servers(running)
     finally:
-        for process in running.processes.values():
-            stop_process(process)
         telegram.close()
 
 
