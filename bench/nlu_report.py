@@ -296,7 +296,8 @@ def write_report(run: EvalRun) -> Path:
         "⁵ Messages whose set of wallets is exactly the labelled one; for near-miss topics, that no wallet is found.",
         "",
         "## Other test sets (looked at while tuning: `fresh_dev.yml` while adding training data; `fresh_hidden.yml` "
-        "was the sealed part until an earlier report printed some of its errors)",
+        "was the sealed part until an earlier report printed some of its errors; `fresh_round2.yml` was the sealed "
+        "part until its one measurement, then its errors guided the next training data)",
         "",
         *other_sets_table(run),
         "",
