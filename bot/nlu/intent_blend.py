@@ -8,7 +8,9 @@ message's intent and ranking with
 
     confidence(intent) = (1 − weight) × DIET's confidence + weight × the n-gram model's probability
 
-so FallbackClassifier, placed after it, sees the blended confidences. DIET's ranking lists its top
+so FallbackClassifier, placed after it, sees the blended confidences. With `mask_wallets`, each
+wallet name (the annotations in training, WalletEntityExtractor's entities at run time) is one
+mark in the n-gram model's text: the problem is learnt, not the way a wallet was written. DIET's ranking lists its top
 `ranking_length` intents; an intent it leaves out counts 0 there. The weight and the fallback
 thresholds were chosen on the looked-at test sets and cross-validation (reports/nlu.md), never on
 the sealed set.
@@ -25,6 +27,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
@@ -41,14 +47,34 @@ from bot.nlu.normalise import normalise
 from bot.nlu.stored_component import StoredStateComponent
 
 MODEL_FILE = "char_ngram_intents.joblib"
+# What a wallet name becomes for the n-gram model: one symbol for zfb, 支付寶, Apple Pay and 云闪付 alike.
+WALLET_MARK = "¤"
+WALLET_ENTITIES = ("wallet", "other_wallet")
+
+
+def intent_text(message: Message, mask_wallets: bool) -> str:
+    """The normalised text the n-gram model reads; with `mask_wallets`, each wallet name found
+    (annotated, in training data) is one mark, so the model learns the problem, not the name."""
+    text = str(message.get(TEXT))
+    if mask_wallets:
+        spans = sorted(
+            (int(e[ENTITY_ATTRIBUTE_START]), int(e[ENTITY_ATTRIBUTE_END]))
+            for e in message.get(ENTITIES) or []
+            if e.get(ENTITY_ATTRIBUTE_TYPE) in WALLET_ENTITIES
+        )
+        parts, position = [], 0
+        for start, end in spans:
+            if start >= position:
+                parts += [text[position:start], WALLET_MARK]
+                position = end
+        text = "".join(parts) + text[position:]
+    return normalise(text)
 
 
 def build_ngram_model(config: Dict[Text, Any]) -> Pipeline:
     """Character n-gram TF-IDF + logistic regression, seeded."""
     return make_pipeline(
-        TfidfVectorizer(
-            analyzer="char", ngram_range=(config["min_ngram"], config["max_ngram"]), sublinear_tf=True
-        ),
+        TfidfVectorizer(analyzer="char", ngram_range=(config["min_ngram"], config["max_ngram"]), sublinear_tf=True),
         LogisticRegression(C=config["C"], max_iter=3000, random_state=config["random_seed"]),
     )
 
@@ -73,7 +99,15 @@ class CharNgramIntentBlender(StoredStateComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         """The n-gram model's settings and its share of the blend."""
-        return {"weight": 0.8, "C": 10.0, "min_ngram": 1, "max_ngram": 3, "ranking_length": 10, "random_seed": 42}
+        return {
+            "weight": 0.8,
+            "C": 10.0,
+            "min_ngram": 1,
+            "max_ngram": 3,
+            "mask_wallets": False,
+            "ranking_length": 10,
+            "random_seed": 42,
+        }
 
     def __init__(self, config: Dict[Text, Any], model_storage: Any, resource: Resource) -> None:
         super().__init__(config, model_storage, resource)
@@ -83,7 +117,8 @@ class CharNgramIntentBlender(StoredStateComponent, IntentClassifier):
         """Fit the n-gram model on the normalised texts of the intent examples, and persist it."""
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
         model = build_ngram_model(self._config)
-        model.fit([normalise(str(m.get(TEXT))) for m in examples], [str(m.get(INTENT)) for m in examples])
+        mask = bool(self._config["mask_wallets"])
+        model.fit([intent_text(m, mask) for m in examples], [str(m.get(INTENT)) for m in examples])
         self._model = model
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(model, directory / MODEL_FILE)
@@ -105,7 +140,8 @@ class CharNgramIntentBlender(StoredStateComponent, IntentClassifier):
         texts = [m for m in messages if m.get(TEXT) and m.get(INTENT_RANKING_KEY) is not None]
         if not texts:
             return messages
-        rows = self._model.predict_proba([normalise(str(m.get(TEXT))) for m in texts])
+        mask = bool(self._config["mask_wallets"])
+        rows = self._model.predict_proba([intent_text(m, mask) for m in texts])
         classes = [str(c) for c in self._model.classes_]
         for message, row in zip(texts, rows, strict=True):
             ranking = blend(

@@ -23,6 +23,8 @@ SEALED_INTENT_FLOOR = 0.87  # measured 0.891 as deployed (0.925 with the fallbac
 SEALED_WALLET_FLOOR = 0.95  # measured 0.978; target 0.99, not met
 HIDDEN_INTENT_FLOOR = 0.92  # measured 0.942 as deployed (0.965 undone)
 HIDDEN_WALLET_FLOOR = 0.98
+ROUND2_INTENT_FLOOR = 0.90  # the round-2 sealed part, looked at since its one measurement (0.891 as deployed then)
+ROUND2_WALLET_FLOOR = 0.96
 
 
 def test_sealed_part_intent_and_wallet_accuracy(servers: RunningServers) -> None:
@@ -38,11 +40,20 @@ def test_sealed_part_intent_and_wallet_accuracy(servers: RunningServers) -> None
     assert wallet >= SEALED_WALLET_FLOOR, f"sealed wallet exact {wallet:.3f} < {SEALED_WALLET_FLOOR}"
 
 
-def test_fresh_hidden_intent_and_wallet_accuracy(servers: RunningServers) -> None:
-    result = score(servers, ROOT / "tests" / "nlu" / "fresh_hidden.yml")
+@pytest.mark.parametrize(
+    ("name", "intent_floor", "wallet_floor"),
+    [
+        ("fresh_hidden", HIDDEN_INTENT_FLOOR, HIDDEN_WALLET_FLOOR),
+        ("fresh_round2", ROUND2_INTENT_FLOOR, ROUND2_WALLET_FLOOR),
+    ],
+)
+def test_looked_at_fresh_sets_intent_and_wallet_accuracy(
+    servers: RunningServers, name: str, intent_floor: float, wallet_floor: float
+) -> None:
+    result = score(servers, ROOT / "tests" / "nlu" / f"{name}.yml")
     report_figure(
-        f"fresh hidden (looked-at) intent accuracy {result.intent_accuracy:.3f} ({result.examples} examples), "
+        f"{name} (looked-at) intent accuracy {result.intent_accuracy:.3f} ({result.examples} examples), "
         f"wallet exact {result.wallet_accuracy:.3f} ({result.wallet_total})"
     )
-    assert result.intent_accuracy >= HIDDEN_INTENT_FLOOR, "\n".join(result.misses)
-    assert result.wallet_accuracy >= HIDDEN_WALLET_FLOOR, "\n".join(result.misses)
+    assert result.intent_accuracy >= intent_floor, "\n".join(result.misses)
+    assert result.wallet_accuracy >= wallet_floor, "\n".join(result.misses)
