@@ -57,8 +57,11 @@ def message_date(tracker: Tracker, clock: Callable[[], dt.datetime] = utc_now) -
 
 
 def entity_values(tracker: Tracker, entity: str) -> list[str]:
-    """Every value of `entity` in the latest user message, in order, without repeats."""
-    found = [str(e["value"]) for e in (tracker.latest_message or {}).get("entities") or () if e.get("entity") == entity]
+    """Every value of `entity` in the latest user message, in order, without repeats. An entity
+    with a role is a mention the user took back (the wallet negated in "不是支付宝，是京东的"): skipped,
+    as Rasa's own slot mappings skip it."""
+    entities = (tracker.latest_message or {}).get("entities") or ()
+    found = [str(e["value"]) for e in entities if e.get("entity") == entity and not e.get("role")]
     return list(dict.fromkeys(v for v in found if v))
 
 

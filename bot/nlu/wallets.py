@@ -58,17 +58,19 @@ def build_matcher(names: Dict[str, str]) -> Optional[Pattern[str]]:
 
 
 _NEGATION = re.compile(r"(?:不是|并非|而非|不用|没用)\s*(?:用)?\s*$")
+# The role of a wallet the user names only to take it back: Rasa's slot mappings and the
+# actions read role-less entities only, so the case keeps the wallet the user meant.
+NEGATED_ROLE = "negated"
 
 
-def without_negated(normal: str, entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def mark_negated(normal: str, entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """A correction ("不是支付宝，是京东的") names the wrong wallet after a negation: when another
-    wallet is named too, the negated ones are dropped. `normal` is the normalised text."""
-    kept = [
-        e
-        for e in entities
-        if not _NEGATION.search(normal[max(0, entity_start(e) - 4) : entity_start(e)])
-    ]
-    return kept if kept else entities
+    wallet is named too, the negated ones keep their place with role "negated" (the message does
+    name them) but fill nothing. `normal` is the normalised text."""
+    negated = [bool(_NEGATION.search(normal[max(0, entity_start(e) - 4) : entity_start(e)])) for e in entities]
+    if all(negated):
+        return entities
+    return [{**e, "role": NEGATED_ROLE} if n else e for e, n in zip(entities, negated, strict=True)]
 
 
 def find_wallets(
@@ -90,7 +92,7 @@ def find_wallets(
         key = names.get(_SPACES.sub("", match.group()))
         if key:
             entities.append(make_entity(entity, start, end, key))
-    return without_negated(normal, entities)
+    return mark_negated(normal, entities)
 
 
 def names_from_training_data(training_data: TrainingData, entity: str) -> Dict[str, str]:

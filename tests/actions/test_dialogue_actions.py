@@ -101,7 +101,8 @@ async def test_a_wallet_correction_answers_for_the_corrected_wallet(action_env: 
         "problem": "topup_failure",
         "case_progress": progress_slot("alipay:topup_failure:platform_support"),
     }
-    entities = [{"entity": "wallet", "value": "jd_wallet"}]
+    # As the NLU gives it: the wallet taken back first, with its role, then the one meant.
+    entities = [{"entity": "wallet", "value": "alipay", "role": "negated"}, {"entity": "wallet", "value": "jd_wallet"}]
     tracker = make_tracker("inform", "不是支付宝，是京东的", slots=slots, entities=entities)
     dispatcher, events = await run(ActionAnswerProblem(), tracker)
     assert "400-606-5500" in texts(dispatcher) and "95188" not in texts(dispatcher)

@@ -14,7 +14,7 @@ from rasa.shared.nlu.training_data.message import Message
 from actions.knowledge.nlu_aliases import generated_variants, seed_wallet_names
 from bot.nlu.normalise import normalise
 from bot.nlu.tokenizer import DomainJiebaTokenizer
-from bot.nlu.wallets import WalletEntityExtractor
+from bot.nlu.wallets import NEGATED_ROLE, WalletEntityExtractor
 from tests.conftest import ROOT, SEED_PATH
 
 
@@ -123,18 +123,25 @@ def test_ordinary_text_names_no_wallet(
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("text", "meant", "taken_back"),
     [
-        ("不是支付宝，是京东的", ["jd_wallet"]),
-        ("说错了，不是微信是支付宝", ["alipay"]),
-        ("不是支付宝", ["alipay"]),  # nothing else named: the wallet stays, the dialogue asks
-        ("支付宝和微信都扣钱了", ["alipay", "wechat_pay"]),
+        ("不是支付宝，是京东的", ["jd_wallet"], ["alipay"]),
+        ("说错了，不是微信是支付宝", ["alipay"], ["wechat_pay"]),
+        ("不是支付宝", ["alipay"], []),  # nothing else named: the wallet stays, the dialogue asks
+        ("支付宝和微信都扣钱了", ["alipay", "wechat_pay"], []),
     ],
 )
-def test_a_correction_drops_the_negated_wallet(
-    components: tuple[DomainJiebaTokenizer, WalletEntityExtractor], text: str, expected: list[str]
+def test_a_correction_marks_the_negated_wallet_so_it_fills_nothing(
+    components: tuple[DomainJiebaTokenizer, WalletEntityExtractor], text: str, meant: list[str], taken_back: list[str]
 ) -> None:
-    assert [value for _, value in wallets(components, text)] == expected
+    tokenizer, extractor = components
+    message = Message(data={"text": text})
+    tokenizer.process([message])
+    extractor.process([message])
+    entities = message.get("entities") or []
+    # The message names every wallet; the one taken back carries the role slot mappings skip.
+    assert [e["value"] for e in entities if "role" not in e] == meant
+    assert [e["value"] for e in entities if e.get("role") == NEGATED_ROLE] == taken_back
 
 
 def test_wallets_without_verified_facts_are_their_own_entity_and_never_a_seeded_wallet(
