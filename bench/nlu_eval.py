@@ -87,7 +87,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         "--other",
         type=Path,
         nargs="*",
-        default=[ROOT / "tests" / "nlu" / n for n in ("fresh_round2.yml", "fresh_hidden.yml", "fresh_dev.yml", "holdout.yml")],
+        default=[
+            ROOT / "tests" / "nlu" / n for n in ("fresh_round2.yml", "fresh_hidden.yml", "fresh_dev.yml", "holdout.yml")
+        ],
         help="further test sets scored by ours and TF-IDF (default: the fresh set's looked-at parts, the old holdout)",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "reports", help="where nlu.md and the PNG go")
