@@ -25,6 +25,14 @@ from assistant_core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+# How long a connection may sit without a request before the server closes it. Rasa opens a
+# fresh connection for every action call (rasa.utils.endpoints.EndpointConfig.session), and
+# when its event loop is busy with a burst of messages it can write the request several seconds
+# after connecting. Sanic's default (5 s) closed such connections as idle, and those users got
+# the outage apology ("Cannot write to closing transport" in the Rasa log). Rasa's own turn
+# budget is 30 s (credentials.yml), so a connection is kept well past it.
+IDLE_CONNECTION_SECONDS = 75
+
 
 def knowledge_health() -> tuple[dict, int]:
     """The knowledge store's state for the health route, and the HTTP status.
@@ -54,6 +62,7 @@ def knowledge_health() -> tuple[dict, int]:
 def build_app() -> Sanic:
     """rasa_sdk's action app with our knowledge health route."""
     app = create_app("actions")
+    app.config.KEEP_ALIVE_TIMEOUT = IDLE_CONNECTION_SECONDS
 
     @app.get("/health/knowledge")
     async def health_knowledge(_request: Request) -> HTTPResponse:

@@ -7,6 +7,7 @@ import re
 import statistics
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -53,6 +54,25 @@ def test_action_server_down_gives_the_apology_then_recovers(breakable_servers: R
     finally:
         start_action_server(servers)
     assert "95188" in real_answer(joined(servers.talk(f"up-{uuid.uuid4().hex}", "我用支付宝充值失败了")))
+
+
+def test_an_action_call_written_late_on_its_connection_is_still_answered(servers: RunningServers) -> None:
+    """Rasa may connect to the action server and write its request only seconds later, when a
+    burst of messages keeps its event loop busy; the connection must still be open then."""
+    url = urlsplit(servers.actions_url)
+
+    async def late_request() -> bytes:
+        reader, writer = await asyncio.open_connection(url.hostname, url.port)
+        try:
+            await asyncio.sleep(7)  # longer than Sanic's default keep-alive timeout (5 s)
+            writer.write(f"GET /health HTTP/1.1\r\nHost: {url.netloc}\r\nConnection: close\r\n\r\n".encode())
+            await writer.drain()
+            return await asyncio.wait_for(reader.read(), timeout=10)
+        finally:
+            writer.close()
+
+    answer = asyncio.run(late_request())
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
 
 
 WALLETS = (("支付宝", "95188"), ("微信", "95017"), ("京东钱包", "400-606-5500"), ("Apple Pay", "400-666-8800"))
