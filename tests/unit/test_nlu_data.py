@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
@@ -39,6 +40,8 @@ CONTRACT_INTENTS = {
 
 FRESH_SETS = [ROOT / "tests" / "nlu" / n for n in ("fresh_dev.yml", "fresh_hidden.yml", "fresh_round2.yml")]
 SEALED_SET = ROOT / "tests" / "nlu" / "fresh_sealed.yml"
+# Round 4's sealed part: written for the next round of issue 12, not yet scored by anything.
+NEXT_SEALED_SET = ROOT / "tests" / "nlu" / "fresh_round4_sealed.yml"
 
 
 def test_wallet_alias_files_are_generated_from_the_seed() -> None:
@@ -96,11 +99,12 @@ def test_fresh_sets_are_big_enough_and_name_wallets_by_platform_key() -> None:
     assert sum(sizes) >= 400 and sizes[1] >= 150, sizes
 
 
-def test_the_sealed_set_is_never_trained_on_and_covers_every_intent() -> None:
-    """The final figure's set. Its messages are never printed (reading them would be tuning on
-    them): a failure names a training text that also sits in it, or counts, nothing more."""
+@pytest.mark.parametrize("sealed_set", [SEALED_SET, NEXT_SEALED_SET], ids=lambda path: path.stem)
+def test_the_sealed_set_is_never_trained_on_and_covers_every_intent(sealed_set: Path) -> None:
+    """The final figure's sets. Their messages are never printed (reading them would be tuning on
+    them): a failure names a training text that also sits in one, or counts, nothing more."""
     training = {e.get("text") for e in load_data(str(ROOT / "data" / "nlu")).training_examples}
-    sealed = load_data(str(SEALED_SET)).intent_examples
+    sealed = load_data(str(sealed_set)).intent_examples
     overlap = sorted(training & {e.get("text") for e in sealed})
     assert not overlap, f"training texts that are also in the sealed set, remove them from data/nlu: {overlap}"
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
