@@ -11,6 +11,7 @@ help:
 	@echo "make shell  talk to the assistant in this terminal"
 	@echo "make scale  two Rasa servers + one action server on PostgreSQL + Redis"
 	@echo "make eval / make bench   NLU quality and speed reports in reports/"
+	@echo "make blend-sweep  the intent blender's settings scored on the looked-at test sets"
 	@echo "make purge  delete conversations and case files older than RETENTION_DAYS (180); run it daily"
 
 bootstrap:
@@ -59,9 +60,13 @@ wechat-sim: bootstrap
 # Measured quality and speed: reports/nlu.md and reports/bench.md (+ PNGs).
 # Quick runs pass flags through ARGS, e.g. make eval ARGS="--folds 2 --epochs 5" or
 # make bench ARGS="--repeats 5 --load-seconds 5 --skip-training"; see --help of each script.
-.PHONY: eval bench
+.PHONY: eval bench blend-sweep
 eval: train
 	@source scripts/env.sh && python scripts/eval_nlu.py $(ARGS)
+
+# The blender's mask, C and weight against the looked-at test sets (never a sealed one).
+blend-sweep: train
+	@source scripts/env.sh && python -m bench.blend_sweep $(ARGS)
 
 bench: train
 	@source scripts/env.sh && python scripts/bench.py $(ARGS)

@@ -6,11 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+from rasa.shared.nlu.training_data.message import Message
 
+from bench.blend_sweep import Parsed, Setting, accuracy, shipped_setting
+from bench.blend_sweep import main as sweep_main
 from bench.load import Stats
 from bench.nlu_data import Example, stratified_folds, wallet_key
 from bench.profile_turn import load_turns, short_name
 from bench.slices import SLICES, mixed_english, traditional, typos
+from tests.conftest import ROOT
 
 
 def test_typos_rewrite_every_listed_slip() -> None:
@@ -156,3 +160,20 @@ def test_store_calls_run_inline_on_sqlite_and_in_threads_when_a_store_is_network
     assert runs_store_calls_inline(Settings.from_env({"KNOWLEDGE_DB_URL": postgres, "STORE_CALLS": "INLINE"}))
     with pytest.raises(ValueError, match="STORE_CALLS must be one of auto, threads, inline"):
         Settings.from_env({"STORE_CALLS": "sometimes"})
+
+
+def test_blend_sweep_scores_diet_alone_at_weight_zero_and_the_ngram_model_alone_at_one() -> None:
+    message = Message(data={"text": "zfb充值没到账"})
+    parsed = [Parsed(message, (("ask_next_step", 0.6), ("report_topup_failure", 0.4)), "report_topup_failure")]
+    ngram = [{"report_topup_failure": 0.9, "ask_next_step": 0.1}]
+    assert accuracy(parsed, ngram, weight=0.0, length=10) == 0.0
+    assert accuracy(parsed, ngram, weight=1.0, length=10) == 1.0
+
+
+def test_blend_sweep_marks_the_setting_config_yml_ships() -> None:
+    assert shipped_setting(ROOT / "config.yml") == Setting(mask_wallets=True, C=60.0, weight=0.85)
+
+
+def test_blend_sweep_refuses_a_sealed_set() -> None:
+    with pytest.raises(SystemExit, match="sealed set"):
+        sweep_main(["--sets", str(ROOT / "tests" / "nlu" / "fresh_sealed.yml")])
