@@ -18,7 +18,7 @@ import argparse
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 from rasa.core.agent import Agent
@@ -29,10 +29,10 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
+from bench.nlu_data import LOOKED_AT_SETS
 from bot.nlu.intent_blend import CharNgramIntentBlender, blend, build_ngram_model, intent_text
 
 ROOT = Path(__file__).resolve().parents[1]
-LOOKED_AT = ("fresh_round2.yml", "fresh_hidden.yml", "fresh_dev.yml", "holdout.yml")
 BLENDER = "bot.nlu.intent_blend.CharNgramIntentBlender"
 
 
@@ -67,7 +67,7 @@ def sweep(
     masks: Sequence[bool],
     cs: Sequence[float],
     weights: Sequence[float],
-    base_config: Dict,
+    base_config: Mapping[str, Any],
 ) -> List[Tuple[Setting, Dict[str, float]]]:
     """Accuracy per set for every setting; one n-gram fit per (mask, C)."""
     results = []
@@ -92,12 +92,16 @@ def sweep(
     return results
 
 
-def shipped_setting(config_path: Path) -> Setting:
-    """The blender's settings in config.yml, defaults filled in."""
+def blender_config(config_path: Path) -> Dict[str, Any]:
+    """The blender's step in config.yml, its defaults filled in: the base every setting varies."""
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     step = next(s for s in config["pipeline"] if s["name"] == BLENDER)
-    merged = {**CharNgramIntentBlender.get_default_config(), **step}
-    return Setting(bool(merged["mask_wallets"]), float(merged["C"]), float(merged["weight"]))
+    return {**CharNgramIntentBlender.get_default_config(), **step}
+
+
+def shipped_setting(config: Mapping[str, Any]) -> Setting:
+    """The setting a blender config ships."""
+    return Setting(bool(config["mask_wallets"]), float(config["C"]), float(config["weight"]))
 
 
 def table(results: Sequence[Tuple[Setting, Dict[str, float]]], shipped: Setting) -> str:
@@ -144,7 +148,7 @@ def parse_up_to_diet(model_path: Path, files: Sequence[Path]) -> Dict[str, List[
 def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.blend_sweep", description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "wallet-assistant.tar.gz")
-    parser.add_argument("--sets", type=Path, nargs="*", default=[ROOT / "tests" / "nlu" / n for n in LOOKED_AT])
+    parser.add_argument("--sets", type=Path, nargs="*", default=[ROOT / "tests" / "nlu" / n for n in LOOKED_AT_SETS])
     parser.add_argument("--C", type=float, nargs="*", default=[10.0, 30.0, 60.0, 100.0], dest="cs")
     parser.add_argument("--weights", type=float, nargs="*", default=[0.0, 0.7, 0.8, 0.85, 0.9, 1.0])
     parser.add_argument("--masks", choices=["on", "off", "both"], default="both")
@@ -159,11 +163,11 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             f"{sealed[0]} is a sealed set: choosing settings on it would spend it. Use the looked-at sets."
         )
     masks = {"on": [True], "off": [False], "both": [False, True]}[args.masks]
-    config = {**CharNgramIntentBlender.get_default_config()}
+    config = blender_config(ROOT / "config.yml")
     training = [m for m in load_data(str(ROOT / "data" / "nlu")).intent_examples if m.get(TEXT)]
     sets = parse_up_to_diet(args.model, args.sets)
     results = sweep(training, sets, masks, args.cs, args.weights, config)
-    print(table(results, shipped_setting(ROOT / "config.yml")))
+    print(table(results, shipped_setting(config)))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from bench.classifiers import (
     stock_zh_config,
     train_rasa_nlu,
 )
-from bench.nlu_data import Corpus, Example, load_corpus, stratified_folds, subset
+from bench.nlu_data import LOOKED_AT_SETS, Corpus, Example, load_corpus, stratified_folds, subset
 from bench.slices import SLICES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,9 +87,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         "--other",
         type=Path,
         nargs="*",
-        default=[
-            ROOT / "tests" / "nlu" / n for n in ("fresh_round2.yml", "fresh_hidden.yml", "fresh_dev.yml", "holdout.yml")
-        ],
+        default=[ROOT / "tests" / "nlu" / n for n in LOOKED_AT_SETS],
         help="further test sets scored by ours and TF-IDF (default: the fresh set's looked-at parts, the old holdout)",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "reports", help="where nlu.md and the PNG go")

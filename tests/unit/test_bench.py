@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bench.blend_sweep import Parsed, Setting, accuracy, shipped_setting
+from bench.blend_sweep import Parsed, Setting, accuracy, blender_config, shipped_setting
 from bench.blend_sweep import main as sweep_main
 from bench.load import Stats
 from bench.nlu_data import Example, stratified_folds, wallet_key
@@ -171,7 +171,7 @@ def test_blend_sweep_scores_diet_alone_at_weight_zero_and_the_ngram_model_alone_
 
 
 def test_blend_sweep_marks_the_setting_config_yml_ships() -> None:
-    assert shipped_setting(ROOT / "config.yml") == Setting(mask_wallets=True, C=60.0, weight=0.85)
+    assert shipped_setting(blender_config(ROOT / "config.yml")) == Setting(mask_wallets=True, C=60.0, weight=0.85)
 
 
 def test_blend_sweep_refuses_a_sealed_set() -> None:
