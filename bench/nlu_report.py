@@ -298,7 +298,7 @@ def write_report(run: EvalRun) -> Path:
         "## Other test sets (looked at while tuning: `fresh_dev.yml` while adding training data; `fresh_hidden.yml` "
         "was the sealed part until an earlier report printed some of its errors; `fresh_round2.yml` was the sealed "
         "part until its one measurement, then its errors guided the next training data; `fresh_round4_dev.yml` is "
-        "round 4's looked-at part, written like its sealed part and read while writing round 4's training data)",
+        "round 4's looked-at part, written like its sealed part; its errors were read before that was scored)",
         "",
         *other_sets_table(run),
         "",

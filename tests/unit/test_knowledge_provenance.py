@@ -21,7 +21,6 @@ from tests.conftest import ROOT, SEED_PATH, write_seed
 REPORT_PATH = ROOT / "docs" / "knowledge.md"
 
 
-
 def step(data: dict, category: str, key: str) -> dict:
     return next(s for s in data["escalation_steps"] if s["category"] == category and s["key"] == key)
 
@@ -55,8 +54,11 @@ def test_every_hotline_we_print_comes_from_the_article_or_a_page() -> None:
         (lambda d: d["categories"][1]["advice"]["urgent"][0].pop("source"), "categories[1]", "source"),
         (lambda d: d["notices"].update(fraud_warning="别把验证码告诉别人"), "notices.fraud_warning", "*"),
         (lambda d: d["evidence_items"][0].update(source="public"), "evidence_items[0]", "source"),
-        (lambda d: d["letter_templates"]["templates"][0].pop("verified_on"), "letter_templates.templates[0]",
-         "verified_on"),
+        (
+            lambda d: d["letter_templates"]["templates"][0].pop("verified_on"),
+            "letter_templates.templates[0]",
+            "verified_on",
+        ),
     ],
 )
 def test_a_record_without_source_or_date_is_refused_naming_file_record_and_field(

@@ -31,7 +31,6 @@ def table_counts(url: str) -> dict[str, int]:
         }
 
 
-
 def test_store_answers_hotlines_from_the_seed(store: KnowledgeStore) -> None:
     hotlines = {p.key: p.hotline for p in store.platforms()}
     assert hotlines == {
