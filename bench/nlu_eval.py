@@ -28,7 +28,7 @@ from bench.classifiers import (
     stock_zh_config,
     train_rasa_nlu,
 )
-from bench.nlu_data import LOOKED_AT_SETS, Corpus, Example, load_corpus, stratified_folds, subset
+from bench.nlu_data import LOOKED_AT_SETS, SEALED_SETS, Corpus, Example, load_corpus, stratified_folds, subset
 from bench.slices import SLICES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +80,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         "--holdout",
         type=Path,
-        default=ROOT / "tests" / "nlu" / "fresh_round4_sealed.yml",
+        default=ROOT / "tests" / "nlu" / SEALED_SETS[0],
         help="the test set of the headline figures (default: round 4's sealed part, never tuned on)",
     )
     parser.add_argument(

@@ -16,7 +16,7 @@ from actions.knowledge.nlu_aliases import (
     seed_wallet_names,
 )
 from assistant_core.seed import load_seed
-from bench.nlu_data import LOOKED_AT_SETS
+from bench.nlu_data import LOOKED_AT_SETS, SEALED_SETS
 from tests.conftest import ROOT, SEED_PATH
 
 CONTRACT_INTENTS = {
@@ -41,9 +41,6 @@ CONTRACT_INTENTS = {
 
 # Looked-at evaluation sets, the ones make eval scores beside the sealed part (holdout.yml is among them).
 FRESH_SETS = [ROOT / "tests" / "nlu" / n for n in LOOKED_AT_SETS if n.startswith("fresh_")]
-# The sealed parts: round 3's, and round 4's (make eval's headline set). Scored for figures only.
-SEALED_SET = ROOT / "tests" / "nlu" / "fresh_sealed.yml"
-NEXT_SEALED_SET = ROOT / "tests" / "nlu" / "fresh_round4_sealed.yml"
 
 
 def test_wallet_alias_files_are_generated_from_the_seed() -> None:
@@ -101,7 +98,7 @@ def test_fresh_sets_are_big_enough_and_name_wallets_by_platform_key() -> None:
     assert sum(sizes.values()) >= 400 and sizes["fresh_hidden.yml"] >= 150, sizes
 
 
-@pytest.mark.parametrize("sealed_set", [SEALED_SET, NEXT_SEALED_SET], ids=lambda path: path.stem)
+@pytest.mark.parametrize("sealed_set", [ROOT / "tests" / "nlu" / n for n in SEALED_SETS], ids=lambda path: path.stem)
 def test_the_sealed_set_is_never_trained_on_and_covers_every_intent(sealed_set: Path) -> None:
     """The final figure's sets. Their messages are never printed (reading them would be tuning on
     them): a failure names a training text that also sits in one, or counts, nothing more."""
