@@ -13,9 +13,16 @@ from sklearn.model_selection import StratifiedKFold
 
 WALLET = "wallet"
 # The test sets whose errors have been read: settings may be chosen on them, never on a sealed set.
-LOOKED_AT_SETS = ("fresh_round2.yml", "fresh_hidden.yml", "fresh_dev.yml", "holdout.yml", "fresh_round4_dev.yml")
+LOOKED_AT_SETS = (
+    "fresh_round2.yml",
+    "fresh_hidden.yml",
+    "fresh_dev.yml",
+    "holdout.yml",
+    "fresh_round4_dev.yml",
+    "fresh_round4_opened.yml",
+)
 # The sealed parts, never tuned on and never printed; the first is the headline set of make eval.
-SEALED_SETS = ("fresh_round5_sealed.yml", "fresh_round4_sealed.yml", "fresh_sealed.yml")
+SEALED_SETS = ("fresh_round6_sealed.yml", "fresh_round5_sealed.yml", "fresh_sealed.yml")
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         "--holdout",
         type=Path,
         default=ROOT / "tests" / "nlu" / SEALED_SETS[0],
-        help="the test set of the headline figures (default: round 4's sealed part, never tuned on)",
+        help="the test set of the headline figures (default: the newest sealed part, bench.nlu_data.SEALED_SETS[0])",
     )
     parser.add_argument(
         "--other",

@@ -38,24 +38,27 @@ HEADER = (
     "# onto the platform key.\n"
 )
 
-# Confusable characters of a pinyin keyboard (same syllable, different character).
+# Confusable characters of a pinyin keyboard or of voice input (same toneless syllable, another
+# character): what a pinyin IME offers first, and what speech-to-text writes for a brand it mishears.
 CONFUSABLE: dict[str, str] = {
-    "宝": "包保豹",
-    "付": "副富服",
-    "支": "之知只",
-    "微": "威薇",
-    "信": "新心芯",
-    "京": "经晶精",
-    "东": "冬",
-    "钱": "前",
-    "苹": "平萍",
-    "财": "才",
+    "宝": "包保豹堡",
+    "付": "副富服府复",
+    "支": "之知只汁",
+    "微": "威薇维",
+    "信": "新心芯鑫",
+    "京": "经晶精惊",
+    "东": "冬董",
+    "钱": "前潜",
+    "苹": "平萍评",
+    "财": "才材",
     "通": "同",
     "余": "于鱼",
     "额": "鹅",
     "蚂": "马码",
     "呗": "贝",
 }
+# Names this long may carry two misheard characters (知府宝) and still read as nothing else.
+TWO_TYPOS_MIN_LENGTH = 3
 # Chat spellings of a first character: WeChat users write v for 微 (vx, v信) to dodge keyword filters.
 CHAT_LETTERS: dict[str, str] = {"微": "v"}
 # English for the morphemes wallet names are built from; a name is translated only if every
@@ -146,14 +149,19 @@ def english_forms(name: str) -> set[str]:
 
 
 def homophone_forms(name: str, is_ordinary_word: Callable[[str], bool]) -> set[str]:
-    """One confusable character swapped (支付宝 → 支付包, 知付宝); ordinary words never."""
-    forms = set()
-    for i, char in enumerate(name):
-        for other in CONFUSABLE.get(char, ""):
-            form = name[:i] + other + name[i + 1 :]
-            if not is_ordinary_word(form):
-                forms.add(form)
-    return forms
+    """Confusable characters swapped (支付宝 → 支付包, 知付宝; 知府宝 from voice input); ordinary words never.
+
+    One swap for any name, two for names of TWO_TYPOS_MIN_LENGTH characters or more.
+    """
+    forms = {name}
+    for _round in range(2 if len(name) >= TWO_TYPOS_MIN_LENGTH else 1):
+        forms |= {
+            form[:i] + other + form[i + 1 :]
+            for form in forms
+            for i, char in enumerate(form)
+            for other in CONFUSABLE.get(char, "")
+        }
+    return {form for form in forms - {name} if not is_ordinary_word(form)}
 
 
 @lru_cache(maxsize=1)
