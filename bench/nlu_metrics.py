@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -65,6 +66,34 @@ def summarize(examples: Sequence[Example], predictions: Sequence[Prediction]) ->
         wallet_accuracy=wallet_accuracy,
         count=len(examples),
     )
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """Two classifiers on the same messages: where exactly one of them is right (McNemar's counts)."""
+
+    only_first: int
+    only_second: int
+    p_value: float  # exact two-sided McNemar test: a binomial test on the discordant messages
+
+
+# The significance level at which "ahead" is called clear.
+CLEAR_LEAD_P = 0.05
+
+
+def paired_comparison(
+    examples: Sequence[Example], first: Sequence[Prediction], second: Sequence[Prediction]
+) -> PairedComparison:
+    """How many messages only the first gets right, only the second, and how likely so lopsided a split
+    is if the two were equally good (fallback undone, as accuracy is)."""
+    right = [(e.intent == a.intent, e.intent == b.intent) for e, a, b in zip(examples, first, second, strict=True)]
+    only_first = sum(a and not b for a, b in right)
+    only_second = sum(b and not a for a, b in right)
+    discordant = only_first + only_second
+    if not discordant:
+        return PairedComparison(0, 0, 1.0)
+    tail = sum(math.comb(discordant, k) for k in range(min(only_first, only_second) + 1)) / 2**discordant
+    return PairedComparison(only_first, only_second, min(1.0, 2 * tail))
 
 
 def rasa_wallet_f1(report_dir: Path, extractor: str) -> Optional[IntentScore]:

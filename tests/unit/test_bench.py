@@ -177,3 +177,29 @@ def test_blend_sweep_marks_the_setting_config_yml_ships() -> None:
 def test_blend_sweep_refuses_a_sealed_set() -> None:
     with pytest.raises(SystemExit, match="sealed set"):
         sweep_main(["--sets", str(ROOT / "tests" / "nlu" / "fresh_sealed.yml")])
+
+
+def test_the_lead_over_tfidf_is_called_clear_only_when_the_paired_split_is_unlikely_between_equals() -> None:
+    from bench.classifiers import Prediction
+    from bench.nlu_eval import OURS, TFIDF
+    from bench.nlu_metrics import paired_comparison, summarize
+    from bench.nlu_report import verdict
+
+    examples = [Example(str(i), "a", frozenset()) for i in range(20)]
+    right, wrong = Prediction("a", 0.9, False, None, 0.5), Prediction("b", 0.9, False, None, 0.5)
+    ours = [right] * 20
+    # Six messages only ours gets right, none the other way: 2 × 0.5**6 = 0.031.
+    six_ahead = [wrong] * 6 + [right] * 14
+    paired = paired_comparison(examples, ours, six_ahead)
+    assert (paired.only_first, paired.only_second) == (6, 0)
+    assert paired.p_value == pytest.approx(2 / 64)
+    clear = verdict({OURS: summarize(examples, ours), TFIDF: summarize(examples, six_ahead)}, paired)
+    assert "clearly ahead" in clear and "not clearly" not in clear
+    # Two messages ahead is a lead, but 2 × 0.5**2 = 0.5 is no evidence of one.
+    two_ahead = [wrong] * 2 + [right] * 18
+    paired = paired_comparison(examples, ours, two_ahead)
+    assert paired.p_value == pytest.approx(0.5)
+    assert "not clearly" in verdict({OURS: summarize(examples, ours), TFIDF: summarize(examples, two_ahead)}, paired)
+    # Each right where the other is wrong, equally often: no lead at all.
+    swapped = paired_comparison(examples, [wrong] * 3 + [right] * 17, [right] * 3 + [wrong] * 3 + [right] * 14)
+    assert (swapped.only_first, swapped.only_second, swapped.p_value) == (3, 3, 1.0)
