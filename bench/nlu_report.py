@@ -75,14 +75,13 @@ def verdict(held_out: Dict[str, Summary], paired: PairedComparison) -> str:
     return f"**Ours does NOT beat the TF-IDF baseline on the held-out set{tie}**: {scores}."
 
 
-def paired_table(run: EvalRun) -> List[str]:
+def paired_table(paired: Dict[str, PairedComparison]) -> List[str]:
     lines = [
         "| ours vs | only ours right | only the baseline right | exact McNemar p |",
         "|---|---:|---:|---:|",
     ]
-    for name in (TFIDF, STOCK):
-        paired = paired_comparison(run.holdout.examples, run.held_out[OURS], run.held_out[name])
-        lines.append(f"| {SHORT[name]} | {paired.only_first} | {paired.only_second} | {paired.p_value:.3f} |")
+    for name, pair in paired.items():
+        lines.append(f"| {SHORT[name]} | {pair.only_first} | {pair.only_second} | {pair.p_value:.3f} |")
     return lines
 
 
@@ -256,6 +255,7 @@ def write_report(run: EvalRun) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     held_out = {n: summarize(run.holdout.examples, run.held_out[n]) for n in CLASSIFIERS}
     cv = {n: summarize(run.train.examples, p) for n, p in run.cv.items()}
+    paired = {n: paired_comparison(run.holdout.examples, run.held_out[OURS], run.held_out[n]) for n in (TFIDF, STOCK)}
     panels = [("held-out, ours", run.holdout.examples, run.held_out[OURS])]
     if OURS in run.cv:
         panels.insert(0, (f"{args.folds}-fold CV, ours", run.train.examples, run.cv[OURS]))
@@ -285,7 +285,7 @@ def write_report(run: EvalRun) -> Path:
         "- Held-out, ours: the shipped model `models/wallet-assistant.tar.gz`. Baselines are trained on all of "
         "`data/nlu` in the same run.",
         "",
-        verdict(held_out, paired_comparison(run.holdout.examples, run.held_out[OURS], run.held_out[TFIDF])),
+        verdict(held_out, paired[TFIDF]),
         "",
         "## Comparison",
         "",
@@ -294,7 +294,7 @@ def write_report(run: EvalRun) -> Path:
         "Paired on the held-out messages (fallback undone): where exactly one of the two is right, and the exact "
         f"two-sided McNemar p of so lopsided a split between equals. Below {CLEAR_LEAD_P:g} the lead is called clear.",
         "",
-        *paired_table(run),
+        *paired_table(paired),
         "",
         "¹ Intent right *and* above the FallbackClassifier threshold (a fallback makes the bot ask which problem "
         "it is). The other accuracies undo the fallback, as `rasa test nlu` does. TF-IDF has no fallback.  ",
