@@ -163,4 +163,6 @@ class ActionGiveNextEscalationStep(KnowledgeAction):
         if problem is None:
             dispatcher.utter_message(response=names.UTTER_ASK_WHICH_PROBLEM)
             return []
-        return _climb(dispatcher, tracker, store, problem, _platform(tracker, store))
+        # "12315投诉过了，接下来呢": the step said done counts as taken, so it is never offered next.
+        text = (tracker.latest_message or {}).get("text") or ""
+        return _climb(dispatcher, tracker, store, problem, _platform(tracker, store), text)

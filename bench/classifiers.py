@@ -72,6 +72,14 @@ def stock_zh_config(epochs: Optional[int] = None) -> Dict[str, Any]:
     return with_epochs({"recipe": "default.v1", "language": "zh", "pipeline": copy.deepcopy(STOCK_ZH_PIPELINE)}, epochs)
 
 
+def diet_epochs(config: Dict[str, Any]) -> Optional[int]:
+    """DIET's epochs in a config's pipeline (None if it has no DIETClassifier or leaves Rasa's default)."""
+    for component in config["pipeline"]:
+        if component["name"] == "DIETClassifier":
+            return component.get("epochs")
+    return None
+
+
 def with_epochs(config: Dict[str, Any], epochs: Optional[int]) -> Dict[str, Any]:
     config = copy.deepcopy(config)
     if epochs is not None:

@@ -147,6 +147,18 @@ async def test_a_step_said_done_in_the_report_is_never_offered(action_env: str) 
     assert "🪜 第 3 步（共 5 步）：找上级或投诉部门" in texts(following)
 
 
+async def test_a_step_said_done_in_a_what_next_question_is_skipped(action_env: str) -> None:
+    slots = {
+        "wallet": "alipay",
+        "problem": "fund_security",
+        "case_progress": progress_slot("alipay:fund_security:platform_support"),
+    }
+    tracker = make_tracker("ask_next_step", "派出所已经去过了，接下来呢", slots=slots)
+    dispatcher, events = await run(ActionGiveNextEscalationStep(), tracker)
+    assert "找上级或投诉部门" in texts(dispatcher) and "🪜 第 2 步" not in texts(dispatcher)
+    assert [t["step"] for t in taken_items(slot(events, "case_progress"))] == ["police"]
+
+
 async def test_a_question_about_a_step_is_not_taken_for_having_done_it(action_env: str) -> None:
     tracker = make_tracker("report_fund_security", "微信被盗刷了，要不要报警", slots={"wallet": "wechat_pay"})
     _, events = await run(ActionAnswerProblem(), tracker)

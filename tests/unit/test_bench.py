@@ -203,3 +203,16 @@ def test_the_lead_over_tfidf_is_called_clear_only_when_the_paired_split_is_unlik
     # Each right where the other is wrong, equally often: no lead at all.
     swapped = paired_comparison(examples, [wrong] * 3 + [right] * 17, [right] * 3 + [wrong] * 3 + [right] * 14)
     assert (swapped.only_first, swapped.only_second, swapped.p_value) == (3, 3, 1.0)
+
+
+def test_the_report_says_which_epochs_each_classifier_was_trained_with() -> None:
+    from bench.nlu_eval import parse_args
+    from bench.nlu_report import epochs_note
+
+    configured = parse_args([])
+    assert epochs_note(configured) == "DIET 80 epochs (as configured), stock zh DIET 100 epochs"
+    # Stating the configured value is no quick run; a cheaper stock baseline is said to be one.
+    same = parse_args(["--epochs", "80", "--stock-epochs", "30"])
+    assert epochs_note(same) == "DIET 80 epochs (as configured), stock zh DIET 30 epochs (overridden)"
+    quick = parse_args(["--epochs", "5"])
+    assert epochs_note(quick) == "DIET 5 epochs (quick run; configured 80), stock zh DIET 5 epochs (overridden)"
