@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import names, replies
 from actions.case import Case, case_from_tracker
 from actions.case_store import CaseStore
-from actions.conversation import mentions_code
+from actions.conversation import latest_text, mentions_code
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable, make_engine
 from actions.numbers import numbers_in, offered_numbers, unknown_numbers
 from assistant_core.apology import service_unavailable_text
@@ -115,7 +115,7 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
     @staticmethod
     def _correct_numbers(dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore) -> None:
         """A phone number the user offers that the store does not know gets the verified one beside it."""
-        offered = offered_numbers((tracker.latest_message or {}).get("text") or "")
+        offered = offered_numbers(latest_text(tracker))
         if not offered:
             return  # the common case: no store query on the turn's path
         wrong = unknown_numbers(offered, numbers_in(store.contacts()))

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import case_replies, names
 from actions.base import CaseAction, OpenCase
 from actions.case import wait_status
-from actions.conversation import date_of, first_entity_value, message_date
+from actions.conversation import date_of, first_entity_value, latest_text, message_date
 from actions.knowledge.store import KnowledgeStore
 from actions.problem_actions import give_next_step
 from assistant_core.records import STEP_OUTCOME_UNRESOLVED, STEP_OUTCOME_WAITING, StepTried
@@ -27,7 +27,7 @@ class ActionRecordEarlierComplaint(CaseAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore, opened: OpenCase
     ) -> List[Dict[Text, Any]]:
         case, problem, ladder, platform = opened.case, opened.problem, opened.ladder, opened.platform
-        text = (tracker.latest_message or {}).get("text") or ""
+        text = latest_text(tracker)
         step = case.step_named_in(text, ladder, platform) or case.current_step(ladder)
         today = message_date(tracker, self.clock)
         on = date_of(first_entity_value(tracker, names.ENTITY_INCIDENT_TIME))

@@ -14,9 +14,14 @@ from assistant_core.clock import local_zone, utc_now
 _CODE_WORDS = re.compile(r"验证码|校验码|动态码|短信码|付款码|密码")
 
 
+def latest_text(tracker: Tracker) -> str:
+    """Text of the latest user message ("" when there is none)."""
+    return (tracker.latest_message or {}).get("text") or ""
+
+
 def mentions_code(tracker: Tracker) -> bool:
     """True when the user's latest message talks about a verification code or password."""
-    return bool(_CODE_WORDS.search((tracker.latest_message or {}).get("text") or ""))
+    return bool(_CODE_WORDS.search(latest_text(tracker)))
 
 
 def latest_intent(tracker: Tracker) -> Optional[str]:

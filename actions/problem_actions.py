@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import names, replies
 from actions.base import KnowledgeAction
 from actions.case import Case, case_from_tracker, steps_said_done
-from actions.conversation import first_entity_value, latest_intent, reported_problem
+from actions.conversation import first_entity_value, latest_intent, latest_text, reported_problem
 from actions.knowledge.store import KnowledgeStore
 from assistant_core.records import EscalationStep, Platform, StepTried
 
@@ -132,8 +132,7 @@ class ActionAnswerProblem(KnowledgeAction):
         evidence = store.evidence_checklist(problem, platform.key if platform else None)
         dispatcher.utter_message(text=replies.evidence_checklist(evidence, store.notice(names.NOTICE_EVIDENCE_TIPS)))
         events.append(SlotSet(names.SLOT_PROBLEM, problem))
-        text = (tracker.latest_message or {}).get("text") or ""
-        events += _climb(dispatcher, tracker, store, problem, platform, text)
+        events += _climb(dispatcher, tracker, store, problem, platform, latest_text(tracker))
         if problem == names.CATEGORY_FUND_SECURITY:
             dispatcher.utter_message(
                 text=replies.prevention_tips(
@@ -164,5 +163,4 @@ class ActionGiveNextEscalationStep(KnowledgeAction):
             dispatcher.utter_message(response=names.UTTER_ASK_WHICH_PROBLEM)
             return []
         # "12315投诉过了，接下来呢": the step said done counts as taken, so it is never offered next.
-        text = (tracker.latest_message or {}).get("text") or ""
-        return _climb(dispatcher, tracker, store, problem, _platform(tracker, store), text)
+        return _climb(dispatcher, tracker, store, problem, _platform(tracker, store), latest_text(tracker))

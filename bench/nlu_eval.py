@@ -98,7 +98,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help="further test sets scored by ours and TF-IDF (default: the fresh set's looked-at parts, the old holdout)",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "reports", help="where nlu.md and the PNG go")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.stock_epochs is None:
+        args.stock_epochs = args.epochs  # the stock baseline follows --epochs unless told otherwise
+    return args
 
 
 class Stopwatch:
@@ -145,7 +148,7 @@ def tfidf_fold_predictions(run: EvalRun) -> List[Prediction]:
 def evaluate(run: EvalRun, workdir: Path) -> None:
     args = run.args
     ours_config = nlu_config(args.config, args.epochs)
-    stock_config = stock_zh_config(args.stock_epochs if args.stock_epochs is not None else args.epochs)
+    stock_config = stock_zh_config(args.stock_epochs)
     if not args.no_cv:
         with Stopwatch(run.timings, f"cross-validation ours ({args.folds} folds)"):
             run.cv[OURS] = rasa_fold_predictions(run, OURS, ours_config, workdir)

@@ -246,12 +246,11 @@ def epochs_note(args: argparse.Namespace) -> str:
     """DIET's epochs for ours and the stock baseline, saying where they differ from the configured ones."""
     configured = diet_epochs(nlu_config(args.config))
     ours = diet_epochs(nlu_config(args.config, args.epochs))
-    stock_override = args.stock_epochs if args.stock_epochs is not None else args.epochs
-    stock = diet_epochs(stock_zh_config(stock_override))
+    stock = diet_epochs(stock_zh_config(args.stock_epochs))
     ours_text = f"DIET {ours} epochs" + (
         " (as configured)" if ours == configured else f" (quick run; configured {configured})"
     )
-    stock_text = f"stock zh DIET {stock} epochs" + ("" if stock_override is None else " (overridden)")
+    stock_text = f"stock zh DIET {stock} epochs" + ("" if args.stock_epochs is None else " (overridden)")
     return f"{ours_text}, {stock_text}"
 
 

@@ -135,6 +135,15 @@ async def test_naming_a_seeded_wallet_after_an_unknown_one_clears_it(action_env:
 # --- steps already taken, wrong numbers -------------------------------------------------------
 
 
+def alipay_fraud_case_at_platform_support() -> Dict[str, Any]:
+    """Slots of an Alipay fund-security case whose first step (the platform's support) was given."""
+    return {
+        "wallet": "alipay",
+        "problem": "fund_security",
+        "case_progress": progress_slot("alipay:fund_security:platform_support"),
+    }
+
+
 async def test_a_step_said_done_in_the_report_is_never_offered(action_env: str) -> None:
     slots = {"wallet": "wechat_pay"}
     tracker = make_tracker("report_fund_security", "微信零钱被盗刷了，已经报警了", slots=slots)
@@ -148,11 +157,7 @@ async def test_a_step_said_done_in_the_report_is_never_offered(action_env: str) 
 
 
 async def test_a_step_said_done_in_a_what_next_question_is_skipped(action_env: str) -> None:
-    slots = {
-        "wallet": "alipay",
-        "problem": "fund_security",
-        "case_progress": progress_slot("alipay:fund_security:platform_support"),
-    }
+    slots = alipay_fraud_case_at_platform_support()
     tracker = make_tracker("ask_next_step", "派出所已经去过了，接下来呢", slots=slots)
     dispatcher, events = await run(ActionGiveNextEscalationStep(), tracker)
     assert "找上级或投诉部门" in texts(dispatcher) and "🪜 第 2 步" not in texts(dispatcher)
@@ -166,11 +171,7 @@ async def test_a_question_about_a_step_is_not_taken_for_having_done_it(action_en
 
 
 async def test_the_police_station_visited_counts_as_the_police_step_taken(action_env: str) -> None:
-    slots = {
-        "wallet": "alipay",
-        "problem": "fund_security",
-        "case_progress": progress_slot("alipay:fund_security:platform_support"),
-    }
+    slots = alipay_fraud_case_at_platform_support()
     tracker = make_tracker("report_already_complained", "派出所已经去过了", slots=slots)
     dispatcher, events = await run(ActionRecordEarlierComplaint(), tracker)
     assert "「报警」" in texts(dispatcher) and "找上级或投诉部门" in texts(dispatcher)
