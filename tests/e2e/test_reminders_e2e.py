@@ -147,6 +147,25 @@ def reminder_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remin
         telegram.close()
 
 
+def statuses(servers: "ReminderServers", conversation_id: str) -> List[str]:
+    """The status of each reminder row of one conversation, oldest first."""
+    with reminder_engine(servers.running.env["REMINDERS_DB_URL"]).connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT status FROM reminders WHERE conversation_id = ? ORDER BY id", (conversation_id,)
+        ).all()
+    return [row[0] for row in rows]
+
+
+def settled(servers: "ReminderServers", conversation_id: str) -> bool:
+    """True once every reminder of the conversation has reached `delivered`: no further send can follow.
+
+    A reminder is sent first and marked delivered after, so a test that reads the store (or counts
+    the sends) right after the message arrives races the server. Waiting for this state does not.
+    """
+    found = statuses(servers, conversation_id)
+    return bool(found) and all(status == DELIVERED for status in found)
+
+
 def chat() -> int:
     return 700000 + uuid.uuid4().int % 100000
 
@@ -161,9 +180,8 @@ def test_a_reminder_is_set_listed_and_delivered_once_on_telegram(reminder_server
     servers.say(other, "下周一提醒我跟进")
     assert "已取消 1 个提醒" in "\n".join(servers.say(other, "取消提醒"))
 
-    assert wait_for(lambda: bool(servers.asked(user)), DELAY_SECONDS + 60), servers.telegram.texts_to(user)
-    time.sleep(3)  # a second delivery, if any, would come within the next polls
-    assert len(servers.asked(user)) == 1
+    assert wait_for(lambda: settled(servers, f"telegram:{user}"), DELAY_SECONDS + 60), servers.telegram.texts_to(user)
+    assert len(servers.asked(user)) == 1  # delivered is final: a second send could not follow it
     due = "\n".join(servers.telegram.texts_to(user))
     assert "支付宝 · 充值失败" in due and "你在等：" in due and LATE not in due
     assert servers.telegram.buttons_to(user)[-1] == ["解决了", "还没有", "再等等"]
@@ -177,8 +195,7 @@ def test_a_reminder_set_before_a_restart_fires_once_after_it(reminder_servers: R
     assert "我来问你进展" in "\n".join(servers.say(user, "三天后提醒我"))
     servers.stop_rasa()  # well before it is due
     servers.start_rasa("rasa-restarted")
-    assert wait_for(lambda: bool(servers.asked(user)), DELAY_SECONDS + 60), servers.telegram.texts_to(user)
-    time.sleep(3)
+    assert wait_for(lambda: settled(servers, f"telegram:{user}"), DELAY_SECONDS + 60), servers.telegram.texts_to(user)
     assert len(servers.asked(user)) == 1
     assert servers.store().claimed_for(f"telegram:{user}") == ()  # nothing left half-fired
 
@@ -191,8 +208,7 @@ def test_a_reminder_due_while_the_server_was_down_fires_once_marked_late(reminde
     time.sleep(max(0.0, set_at + DELAY_SECONDS + LATE_AFTER_SECONDS + 5 - time.monotonic()))
     assert servers.asked(user) == []
     servers.start_rasa("rasa-late")
-    assert wait_for(lambda: bool(servers.asked(user)), 60), servers.telegram.texts_to(user)
-    time.sleep(3)
+    assert wait_for(lambda: settled(servers, f"telegram:{user}"), 60), servers.telegram.texts_to(user)
     assert len(servers.asked(user)) == 1
     assert any(LATE in text for text in servers.telegram.texts_to(user))
     assert servers.store().pending_for(f"telegram:{user}") == ()  # delivered, not pending again
@@ -239,6 +255,10 @@ async def test_an_open_widget_gets_its_reminder(reminder_servers: ReminderServer
         assert "我来问你进展" in confirmed and "开着这个页面" in confirmed
         seen = await wait_for_ask(client, DELAY_SECONDS + 60)
         assert any(ASK in text for text in seen), seen
+        done = await asyncio.get_running_loop().run_in_executor(
+            None, wait_for, lambda: settled(reminder_servers, f"webchat:{session}"), 30
+        )
+        assert done, statuses(reminder_servers, f"webchat:{session}")
         assert reminder_servers.store().claimed_for(f"webchat:{session}") == ()
     finally:
         await client.close()
@@ -252,19 +272,17 @@ async def test_a_closed_widget_gets_its_reminder_on_the_next_visit(reminder_serv
     await first.close()
     store, conversation = reminder_servers.store(), f"webchat:{session}"
 
-    def held() -> bool:
-        with reminder_engine(reminder_servers.running.env["REMINDERS_DB_URL"]).connect() as connection:
-            rows = connection.exec_driver_sql(
-                "SELECT status FROM reminders WHERE conversation_id = ?", (conversation,)
-            ).all()
-        return [row[0] for row in rows] == [HELD]
-
-    assert await asyncio.get_running_loop().run_in_executor(None, wait_for, held, DELAY_SECONDS + 60)
+    loop = asyncio.get_running_loop()
+    held = lambda: statuses(reminder_servers, conversation) == [HELD]  # noqa: E731
+    assert await loop.run_in_executor(None, wait_for, held, DELAY_SECONDS + 60)
     back = await widget(reminder_servers)
     try:
         await back.start_session(session)
         seen = await wait_for_ask(back, 60)
         assert sum(ASK in text for text in seen) == 1, seen
+        # The row moves from claimed to delivered just after the message goes out: wait for that state.
+        done = await loop.run_in_executor(None, wait_for, lambda: settled(reminder_servers, conversation), 30)
+        assert done, statuses(reminder_servers, conversation)
         assert store.pending_for(conversation) == () and store.claimed_for(conversation) == ()
     finally:
         await back.close()

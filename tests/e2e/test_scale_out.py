@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from typing import Dict, Iterator, List
@@ -157,14 +156,17 @@ def test_two_servers_deliver_each_reminder_exactly_once(stack: Stack) -> None:
         sent = telegram_say(stack.rasa_urls[index % 2], stack.telegram, chat_id, "三天后提醒我", update_id=9000 + index)
         assert any("我来问你进展" in text for text in sent), sent
     asked = lambda chat_id: [t for t in stack.telegram.texts_to(chat_id) if "有结果了吗？" in t]  # noqa: E731
-    assert wait_for(lambda: all(asked(c) for c in chats), REMINDER_DELAY_SECONDS + 90)
-    time.sleep(5)  # both servers keep polling; a double delivery would arrive now
+    engine = sa.create_engine(Settings.from_env(stack.env).reminders_db_url)
+
+    def all_delivered() -> bool:  # delivered is final: once all four are, no second send can follow
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT status FROM reminders WHERE conversation_id LIKE 'telegram:8000%'")
+            ).all()
+        return [status for (status,) in rows] == ["delivered"] * 4
+
+    assert wait_for(all_delivered, REMINDER_DELAY_SECONDS + 90)
     assert [len(asked(c)) for c in chats] == [1, 1, 1, 1]
-    with sa.create_engine(Settings.from_env(stack.env).reminders_db_url).connect() as conn:
-        rows = conn.execute(
-            sa.text("SELECT status, claimed_by FROM reminders WHERE conversation_id LIKE 'telegram:8000%'")
-        ).all()
-    assert [status for status, _ in rows] == ["delivered"] * 4
 
 
 def test_killing_one_server_mid_conversation_loses_nothing(stack: Stack) -> None:
