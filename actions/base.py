@@ -14,15 +14,15 @@ from typing import Any, Callable, Dict, List, Optional, Text, TypeVar
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import names, replies
+from actions import names
 from actions.case import Case, case_from_tracker
 from actions.case_store import CaseStore
-from actions.conversation import latest_text, mentions_code
+from actions.conversation import latest_text, mentions_code, user_texts
 from actions.knowledge.store import KnowledgeStore, KnowledgeStoreUnavailable, make_engine
-from actions.numbers import numbers_in, offered_numbers, unknown_numbers
+from actions.numbers import WalletLine, hotline_source, numbers_to_check, wrong_hotline_claims
 from assistant_core.apology import service_unavailable_text
 from assistant_core.clock import utc_now
-from assistant_core.records import EscalationStep, Platform
+from assistant_core.records import EscalationStep, Platform, Product
 from assistant_core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -114,17 +114,30 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
 
     @staticmethod
     def _correct_numbers(dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore) -> None:
-        """A phone number the user offers that the store does not know gets the verified one beside it."""
-        offered = offered_numbers(latest_text(tracker))
-        if not offered:
+        """A number the user gives for one of our wallets that is not its hotline gets the seed's number
+        beside it, with where that number comes from. Only such claims: never a bank's, a government
+        line or a number already called (the rule: actions/numbers.py)."""
+        text = latest_text(tracker)
+        if not numbers_to_check(text):
             return  # the common case: no store query on the turn's path
-        wrong = unknown_numbers(offered, numbers_in(store.contacts()))
-        if not wrong:
+        platforms = {p.key: p for p in store.platforms()}
+        lines = [WalletLine(p.key, (p.name, *p.aliases), p.hotline) for p in platforms.values()]
+        claims = wrong_hotline_claims(text, lines)
+        if not claims:
             return
-        wallet = tracker.get_slot(names.SLOT_WALLET)
-        platform = store.platform(wallet) if wallet else None
-        right = replies.platform_contact(platform) if platform else replies.all_hotlines(store.platforms())
-        dispatcher.utter_message(response=names.UTTER_WRONG_NUMBER, number="、".join(wrong), right=right)
+        sources = {s.key: s for s in store.sources()}
+        for claim in claims:
+            platform = platforms[claim.wallet]
+            provenance = platform.provenance.get("hotline")
+            dispatcher.utter_message(
+                response=names.UTTER_WRONG_NUMBER,
+                number=claim.number,
+                wallet_name=platform.name,
+                hotline_title=platform.hotline_title,
+                hotline=platform.hotline,
+                source=hotline_source(sources.get(provenance.source) if provenance else None),
+                note=f"\nℹ️ {platform.hotline_note}" if platform.hotline_note else "",
+            )
 
     @abstractmethod
     def answer(
@@ -141,6 +154,16 @@ class OpenCase:
     problem: str
     ladder: tuple[EscalationStep, ...]
     platform: Optional[Platform]
+    product: Optional[Product] = None
+    """The credit or fund product the user named (花呗 …): its ladder has the regulator that fits it."""
+
+
+def case_ladder(
+    store: KnowledgeStore, tracker: Tracker, problem: str, wallet: Optional[str]
+) -> tuple[tuple[EscalationStep, ...], Optional[Product]]:
+    """The problem's ladder for this wallet and for the product the user named, and that product."""
+    product = store.product_named_in(user_texts(tracker), wallet)
+    return store.escalation_ladder(problem, wallet, product.key if product else None), product
 
 
 class CaseAction(KnowledgeAction, metaclass=ABCMeta):
@@ -149,16 +172,14 @@ class CaseAction(KnowledgeAction, metaclass=ABCMeta):
     clock: Callable[[], dt.datetime] = staticmethod(utc_now)
 
     @staticmethod
-    def open_case(
-        dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore
-    ) -> Optional[OpenCase]:
+    def open_case(dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore) -> Optional[OpenCase]:
         """The case, its ladder and its wallet; None (after asking which problem) when no problem is known."""
         case = case_from_tracker(tracker)
         if case.problem is None:
             dispatcher.utter_message(response=names.UTTER_ASK_WHICH_PROBLEM)
             return None
-        ladder = store.escalation_ladder(case.problem, case.wallet)
-        return OpenCase(case, case.problem, ladder, store.platform(case.wallet) if case.wallet else None)
+        ladder, product = case_ladder(store, tracker, case.problem, case.wallet)
+        return OpenCase(case, case.problem, ladder, store.platform(case.wallet) if case.wallet else None, product)
 
     def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore

@@ -18,7 +18,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions import names
-from actions.conversation import report_text, reported_problem
+from actions.conversation import reported_problem, story_messages
 from actions.numbers import digits, numbers_in, phone_numbers
 from assistant_core import case_progress
 from assistant_core.case_progress import LadderProgress
@@ -38,8 +38,8 @@ class Case:
     demands: tuple[str, ...] = ()
     ticket_ids: tuple[str, ...] = ()
     progress: LadderProgress = field(default_factory=LadderProgress)
-    account: Optional[str] = None
-    """The user's own words when reporting the problem (as the channel passed them on)."""
+    story: tuple[str, ...] = ()
+    """What the user told about the problem, in their own words (as the channel passed them on)."""
 
     @property
     def key(self) -> str:
@@ -198,7 +198,7 @@ def case_from_tracker(tracker: Tracker, problem: Optional[str] = None, wallet: O
         demands=_texts(tracker.get_slot(names.SLOT_DEMAND)),
         ticket_ids=_texts(tracker.get_slot(names.SLOT_TICKET_IDS)),
         progress=progress.get(case_progress.case_key(wallet, problem or ""), LadderProgress()),
-        account=report_text(tracker, problem),
+        story=story_messages(tracker, problem),
     )
 
 

@@ -15,6 +15,7 @@ from assistant_core.records import EscalationStep, Platform
 WEEKDAYS = "一二三四五六日"
 NEXT_STEP_PROMPT = "回复「还是不行」，我告诉你下一步。"
 
+
 def day_with_weekday(day: dt.date) -> str:
     """2026年12月2日（周三）"""
     return f"{format_date(day)}（周{WEEKDAYS[day.weekday()]}）"
@@ -22,11 +23,14 @@ def day_with_weekday(day: dt.date) -> str:
 
 def letter_cover(letter: Letter) -> str:
     """Who the letter is for and how to hand it in; the letter itself follows in the next message."""
-    return (
-        f"📝 投诉信写好了，收信方：{letter.addressee}\n"
-        f"怎么交：{letter.send_via}\n"
-        "下一条就是全文，长按即可复制；「________」和「（待补充）」处请自己补上再发。"
+    lines = [f"📝 投诉信写好了，收信方：{letter.addressee}", f"怎么交：{letter.send_via}"]
+    if letter.before_sending:
+        lines.append(f"✍️ {letter.before_sending}")
+    lines.append(
+        "下一条就是全文，长按即可复制。「事情经过」引的是你在对话里的原话，发送前请核对、改准确；"
+        "「________」和「（待补充）」处请自己补上。"
     )
+    return "\n".join(lines)
 
 
 def come_back(wait_days: int, today: dt.date) -> str:
@@ -75,7 +79,4 @@ def wait_over(status: WaitStatus) -> str:
 
 def wait_unknown(status: WaitStatus) -> str:
     """We do not know when the user complained: the suggestion, then the next step."""
-    return (
-        f"💡 助手的建议是给这一步约 {status.wait_days} 天（不是官方时限）。"
-        "不想再等的话，下一步是："
-    )
+    return f"💡 助手的建议是给这一步约 {status.wait_days} 天（不是官方时限）。不想再等的话，下一步是："

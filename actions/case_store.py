@@ -33,7 +33,8 @@ from sqlalchemy.engine import Engine
 
 from actions.knowledge.rows import record_row, row_record
 from actions.knowledge.store import KnowledgeStoreUnavailable
-from assistant_core.records import CaseCount, CaseRecord, LetterTemplate, StepTried
+from assistant_core.letter_records import LetterTemplate
+from assistant_core.records import CaseCount, CaseRecord, StepTried
 
 NO_STEP = "none"
 """The step reported in statistics for a case that never got a step."""

@@ -24,6 +24,11 @@ def mentions_code(tracker: Tracker) -> bool:
     return bool(_CODE_WORDS.search(latest_text(tracker)))
 
 
+def user_texts(tracker: Tracker) -> list[str]:
+    """Every user message's text in the conversation, oldest first."""
+    return [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
+
+
 def latest_intent(tracker: Tracker) -> Optional[str]:
     """Name of the intent of the latest user message."""
     intent = (tracker.latest_message or {}).get("intent") or {}
@@ -41,16 +46,38 @@ def reported_problem(tracker: Tracker) -> Optional[str]:
     return tracker.get_slot(names.SLOT_PROBLEM)
 
 
-def report_text(tracker: Tracker, problem: Optional[str]) -> Optional[str]:
-    """What the user wrote when reporting this problem (the latest such message; not button payloads)."""
+_STORY_INTENTS = {names.INTENT_REPORT_ALREADY_COMPLAINED, names.INTENT_STATE_DEMAND}
+"""Besides the reports themselves, the messages that tell part of what happened."""
+_STORY_MIN_INFORM_CHARS = 10
+"""An `inform` message this long tells something ("扣款时间是昨晚八点，订单号…"); shorter ones answer a
+question ("支付宝", "500")."""
+STORY_MAX_CHARS = 300
+"""The letter quotes at most this much of the user's own words (a letter fits one WeChat reply)."""
+
+
+def story_messages(tracker: Tracker, problem: Optional[str]) -> tuple[str, ...]:
+    """What the user told about this problem, in their own words, oldest first: the reports of it and
+    the messages that add to it, back to where another problem was reported. Button payloads and
+    short answers are left out; the total stays within STORY_MAX_CHARS (the latest words kept)."""
+    told: list[str] = []
     for event in reversed(tracker.events):
         if event.get("event") != "user":
             continue
-        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
         text = (event.get("text") or "").strip()
-        if names.PROBLEM_BY_INTENT.get(intent or "") == problem and text and not text.startswith("/"):
-            return text
-    return None
+        if intent in names.PROBLEM_BY_INTENT and names.PROBLEM_BY_INTENT[intent] != problem:
+            break
+        if not text or text.startswith("/"):
+            continue
+        if (
+            intent in names.PROBLEM_BY_INTENT
+            or intent in _STORY_INTENTS
+            or (intent == names.INTENT_INFORM and len(text) >= _STORY_MIN_INFORM_CHARS)
+        ):
+            if sum(len(t) for t in told) + len(text) > STORY_MAX_CHARS:
+                break
+            told.append(text)
+    return tuple(dict.fromkeys(reversed(told)))
 
 
 def message_date(tracker: Tracker, clock: Callable[[], dt.datetime] = utc_now) -> dt.date:

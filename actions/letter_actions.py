@@ -148,18 +148,17 @@ class ActionWriteComplaintLetter(CaseAction):
         category = store.category(problem)
         kit = store.letter_kit()
         reached = case.reached(ladder)
-        template = kit.template_for_step(reached.key)
+        template = kit.template_for_step(reached.key, case.wallet)
         if template is None:
             raise store.not_seeded(f"letter template for step {reached.key!r}")
         today = message_date(tracker, self.clock)
-        user_texts = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
         letter = letters.render_letter(
             kit=kit,
             template=template,
             case=case,
             category=category,
             platform=platform,
-            product=store.product_named_in(user_texts, case.wallet),
+            product=opened.product,
             ladder=ladder,
             reached=reached,
             steps=case.steps_for_letter(ladder),

@@ -17,14 +17,13 @@ from typing import Mapping, Optional, Sequence
 
 from actions import names
 from actions.case import Case
+from assistant_core.letter_records import LetterKit, LetterTemplate
 from assistant_core.masking import mask_personal_numbers
 from assistant_core.records import (
     STEP_OUTCOME_WAITING,
     Category,
     EscalationStep,
     EvidenceItem,
-    LetterKit,
-    LetterTemplate,
     Platform,
     Product,
     StepTried,
@@ -38,6 +37,7 @@ CURRENCY_NAMES = {"CNY": "元", "USD": "美元", "HKD": "港币"}
 OUTCOMES = {STEP_OUTCOME_WAITING: "正在等待答复"}
 DEFAULT_OUTCOME = "没有解决"
 
+
 @dataclass(frozen=True)
 class Letter:
     """A filled-in letter and where to send it."""
@@ -48,6 +48,8 @@ class Letter:
     body: str
     template_key: str
     template_version: int
+    before_sending: Optional[str] = None
+    """What the user must add before sending, as the template says."""
 
 
 def format_date(day: dt.date) -> str:
@@ -143,7 +145,7 @@ def render_letter(
         "incident_time": format_time(case.incident_time) or MISSING,
         "amount": format_amount(case.amount) or MISSING,
         "order_id": case.order_id,
-        "account": f"「{case.account}」" if case.account else None,
+        "account": "".join(f"「{said}」" for said in case.story) or None,
         "steps_tried": numbered_or_none(
             [step_line(s, by_key[s.step_key], platform) for s in steps if s.step_key in by_key]
         ),
@@ -160,7 +162,7 @@ def render_letter(
     if values["respondent"] is None:
         values["respondent"] = f"{wallet_name}的运营公司{MISSING}"
     values["addressee"] = fill(template.addressee, values) or template.addressee
-    values["facts"] = fill(kit.facts.get(case.problem or "", ""), values)
+    values["facts"] = fill(kit.facts_for(case.problem or "", case.story), values)
     subject = fill(template.subject, values) or ""
     paragraphs = [text for text in (fill(p, values) for p in template.paragraphs) if text]
     body = mask_personal_numbers("\n".join([subject, *paragraphs]), keep=[case.order_id or "", *case.all_ticket_ids])
@@ -171,4 +173,5 @@ def render_letter(
         body=body,
         template_key=template.key,
         template_version=template.version,
+        before_sending=template.before_sending,
     )

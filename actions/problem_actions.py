@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import names, replies
-from actions.base import KnowledgeAction
+from actions.base import KnowledgeAction, case_ladder
 from actions.case import Case, case_from_tracker, steps_said_done
 from actions.conversation import first_entity_value, latest_intent, latest_text, reported_problem
 from actions.knowledge.store import KnowledgeStore
@@ -48,7 +48,7 @@ def _climb(
     """Give the next step of the (wallet, problem) case and remember it in the slot; steps `text`
     says were already taken ("已经报警了") count as taken and are not offered."""
     case = case_from_tracker(tracker, problem, platform.key if platform else None)
-    ladder = store.escalation_ladder(problem, case.wallet)
+    ladder, _ = case_ladder(store, tracker, problem, case.wallet)
     start = case
     for step in steps_said_done(text, ladder):
         case = case.with_taken(StepTried(step.key), ladder, steps_below_given=False)
@@ -106,21 +106,29 @@ class ActionAnswerProblem(KnowledgeAction):
             return _climb(dispatcher, tracker, store, str(previous), platform)
 
         category = store.category(problem)
+        wallet = platform.key if platform else None
         if problem == names.CATEGORY_FUND_SECURITY:
-            # Reported with the wallet named: first aid comes first. After the wallet question
-            # (which already led with it, see ActionAskWallet) it is not repeated.
+            # Reported with the wallet named: first aid for that wallet comes first. After the wallet
+            # question (which already led with the general first aid, see ActionAskWallet) only what
+            # is this wallet's own follows (Apple Pay: Lost Mode, removing the cards).
             if intent == names.INTENT_REPORT_FUND_SECURITY:
                 dispatcher.utter_message(
                     text=replies.urgent_steps(
-                        category.advice_of_kind(names.ADVICE_URGENT), store.notice(names.NOTICE_FRAUD_WARNING)
+                        category.advice_of_kind(names.ADVICE_URGENT, wallet), store.notice(names.NOTICE_FRAUD_WARNING)
                     )
                 )
+            elif wallet is not None:
+                own = [a.text for a in category.advice_items_of_kind(names.ADVICE_URGENT) if wallet in a.wallets]
+                if own:
+                    dispatcher.utter_message(text=replies.wallet_first_aid(platform.name if platform else "", own))
         elif problem == names.CATEGORY_TOPUP_FAILURE:
             dispatcher.utter_message(
-                text=replies.self_checks(category, category.advice_of_kind(names.ADVICE_SELF_CHECK))
+                text=replies.self_checks(category, category.advice_of_kind(names.ADVICE_SELF_CHECK, wallet))
             )
         else:
-            dispatcher.utter_message(text=replies.guidance(category, category.advice_of_kind(names.ADVICE_GUIDANCE)))
+            dispatcher.utter_message(
+                text=replies.guidance(category, category.advice_of_kind(names.ADVICE_GUIDANCE, wallet))
+            )
         if platform is not None:
             dispatcher.utter_message(text=replies.platform_contact(platform))
         elif other is not None:
@@ -129,14 +137,15 @@ class ActionAnswerProblem(KnowledgeAction):
             dispatcher.utter_message(text=store.notice(names.NOTICE_OTHER_WALLET_ROUTE))
         else:
             dispatcher.utter_message(text=replies.all_hotlines(store.platforms()))
-        evidence = store.evidence_checklist(problem, platform.key if platform else None)
+        evidence = store.evidence_checklist(problem, wallet)
         dispatcher.utter_message(text=replies.evidence_checklist(evidence, store.notice(names.NOTICE_EVIDENCE_TIPS)))
         events.append(SlotSet(names.SLOT_PROBLEM, problem))
         events += _climb(dispatcher, tracker, store, problem, platform, latest_text(tracker))
         if problem == names.CATEGORY_FUND_SECURITY:
             dispatcher.utter_message(
                 text=replies.prevention_tips(
-                    category.advice_of_kind(names.ADVICE_PREVENTION), store.notice(names.NOTICE_RECOVERY_SCAM_WARNING)
+                    category.advice_of_kind(names.ADVICE_PREVENTION, wallet),
+                    store.notice(names.NOTICE_RECOVERY_SCAM_WARNING),
                 )
             )
         return events

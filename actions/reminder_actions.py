@@ -18,7 +18,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.base import KnowledgeAction, off_the_loop
+from actions.base import KnowledgeAction, case_ladder, off_the_loop
 from actions.case import case_from_tracker
 from actions.knowledge.store import KnowledgeStore
 from actions.replies import step_contact
@@ -191,7 +191,7 @@ class ActionReminderDue(KnowledgeAction):
             platform = store.platform(case.wallet) if case.wallet else None
             parts = [platform.name if platform else None, store.category(case.problem).name, case.amount]
             summary = " · ".join(p for p in parts if p)
-            waited = case.current_step(store.escalation_ladder(case.problem, case.wallet))
+            waited = case.current_step(case_ladder(store, tracker, case.problem, case.wallet)[0])
             step = f"{waited.title}（{step_contact(waited, platform)}）"
         claimed = self.reminders_factory().claimed_for(tracker.sender_id)
         late = next((r for r in claimed if r.late), None)

@@ -16,7 +16,7 @@ NEXT_STEP_HINT = "还没解决？回复「还是不行」，我告诉你下一�
 
 def platform_contact(platform: Platform) -> str:
     """Hotline, what the number is when it is not a dedicated line, and the in-app route if known."""
-    lines = [f"📞 {platform.name}客服电话：{platform.hotline}"]
+    lines = [f"📞 {platform.hotline_title}：{platform.hotline}"]
     if platform.hotline_note:
         lines.append(f"ℹ️ {platform.hotline_note}")
     if platform.in_app_route:
@@ -26,7 +26,7 @@ def platform_contact(platform: Platform) -> str:
 
 def hotline_lines(platforms: Sequence[Platform]) -> str:
     """'· 支付宝：95188' for every wallet: plain text, one per line."""
-    return apology.hotline_lines((p.name, p.hotline) for p in platforms)
+    return apology.hotline_lines((p.name, p.hotline, p.hotline_label) for p in platforms)
 
 
 def all_hotlines(platforms: Sequence[Platform]) -> str:
@@ -102,6 +102,11 @@ def self_checks(category: Category, checks: Sequence[str]) -> str:
 def urgent_steps(steps: Sequence[str], code_warning: str) -> str:
     """Fund-security first aid, shown before anything else, with the never-share-codes notice."""
     return f"⚠️ 请马上做这几件事：\n{numbered(steps)}\n\n{code_warning}"
+
+
+def wallet_first_aid(wallet_name: str, steps: Sequence[str]) -> str:
+    """First aid that only this wallet has (after the general first aid was given)."""
+    return f"📱 用 {wallet_name} 的话，还要马上做：\n{numbered(steps)}"
 
 
 def prevention_tips(tips: Sequence[str], scam_warning: str) -> str:

@@ -23,9 +23,13 @@ logger = logging.getLogger(__name__)
 _LAST_RESORT = "抱歉，助手暂时出了点问题，请稍后再试。"
 
 
-def hotline_lines(names_and_hotlines: Iterable[tuple[str, str]]) -> str:
-    """'· 支付宝：95188', one wallet per line: the one format of the wallet list, in answers and the apology."""
-    return "\n".join(f"· {name}：{hotline}" for name, hotline in names_and_hotlines)
+def hotline_lines(names_hotlines_labels: Iterable[tuple[str, str, Optional[str]]]) -> str:
+    """'· 支付宝：95188', one wallet per line, with the number's label where it is not the wallet's own
+    line ('· Apple Pay：400-666-8800（Apple 中国区电话，不处理银行卡扣款）'): the one format of the
+    wallet list, in answers and the apology."""
+    return "\n".join(
+        f"· {name}：{hotline}" + (f"（{label}）" if label else "") for name, hotline, label in names_hotlines_labels
+    )
 
 
 def _plain_text(value: object) -> str:
@@ -44,7 +48,9 @@ def service_unavailable_text(seed_file: Optional[Path] = None) -> str:
     try:
         seed = yaml.safe_load(path.read_text(encoding="utf-8"))
         apology = _plain_text(seed["notices"]["service_unavailable"])
-        lines = hotline_lines((_plain_text(p["name"]), _plain_text(p["hotline"])) for p in seed["platforms"])
+        lines = hotline_lines(
+            (_plain_text(p["name"]), _plain_text(p["hotline"]), p.get("hotline_label")) for p in seed["platforms"]
+        )
     except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
         logger.error(
             "Cannot build the outage apology from %s (%s); sending a generic one. "

@@ -40,12 +40,16 @@ def facts_of(seed: Seed) -> Iterator[Fact]:
     for c in seed.categories:
         yield Fact(f"category {c.key}.summary", c.summary, c.provenance)
         for a in c.advice:
-            yield Fact(f"category {c.key}.{a.kind}[{a.position}]", a.text, a.provenance)
+            scope = f" ({', '.join(a.wallets)} only)" if a.wallets else ""
+            yield Fact(f"category {c.key}.{a.kind}[{a.position}]{scope}", a.text, a.provenance)
     for e in seed.evidence:
         yield Fact(f"evidence {e.category_key}/{e.platform_key or 'all'}[{e.position}]", e.text, e.provenance)
     for s in seed.escalation:
-        scope = f" ({', '.join(s.wallets)} only)" if s.wallets else ""
+        scope = f" ({', '.join(s.wallets + s.products)} only)" if s.wallets or s.products else ""
         yield Fact(f"step {s.category_key}/{s.key}{scope}", f"{s.contact} · {s.advice}", s.provenance)
+    if seed.letters is not None:
+        for v in seed.letters.fact_variants:
+            yield Fact(f"letter fact {v.category_key}.{v.key}", v.text, v.provenance)
     for n in seed.notices:
         yield Fact(f"notice {n.key}", n.text, n.provenance)
     if seed.letters is not None:
@@ -65,8 +69,9 @@ def render_report(seed: Seed, as_of: dt.date, max_age_days: int, seed_name: str 
     """The whole Markdown report."""
     facts = list(facts_of(seed))
     sources = {s.key: s for s in seed.sources}
-    ages = [(as_of - f.provenance.verified_on).days for f in facts]
-    stale = sum(age > max_age_days for age in ages)
+    ages = [(as_of - f.provenance.verified_on).days if f.provenance.verified_on else None for f in facts]
+    stale = sum(age is not None and age > max_age_days for age in ages)
+    checked = sorted(f.provenance.verified_on for f in facts if f.provenance.verified_on)
     by_kind = Counter(sources[f.provenance.source].kind for f in facts)
     cited = Counter(f.provenance.source for f in facts)
     lines = [
@@ -78,8 +83,8 @@ def render_report(seed: Seed, as_of: dt.date, max_age_days: int, seed_name: str 
         "## Figures",
         "",
         f"- {len(facts)} facts: " + ", ".join(f"{by_kind[k]} from the {_KIND_NAMES[k]}" for k in _KIND_NAMES) + ".",
-        f"- Oldest check: {min(f.provenance.verified_on for f in facts).isoformat()}; "
-        f"newest: {max(f.provenance.verified_on for f in facts).isoformat()}.",
+        f"- Oldest check: {checked[0].isoformat()}; newest: {checked[-1].isoformat()}. "
+        "Project guidance carries no check date: it is our own advice, not a fact checked against a source.",
         f"- Older than {max_age_days} days on {as_of.isoformat()} (due for re-checking): {stale}.",
         f"- Sources: {len(sources)} declared, {sum(1 for k in sources if cited[k])} cited.",
         "",
@@ -100,7 +105,8 @@ def render_report(seed: Seed, as_of: dt.date, max_age_days: int, seed_name: str 
     for fact, age in zip(facts, ages, strict=True):
         lines.append(
             f"| {fact.record} | {_cell(fact.text)} | {fact.provenance.source} | "
-            f"{fact.provenance.verified_on.isoformat()} | {age} |"
+            f"{fact.provenance.verified_on.isoformat() if fact.provenance.verified_on else '—'} | "
+            f"{'' if age is None else age} |"
         )
     lines += ["", "## Not verified, so not said", ""]
     lines += [f"- **{item.topic}** ({item.checked_on.isoformat()}): {item.note}" for item in seed.unverified]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
+
+if TYPE_CHECKING:
+    from assistant_core.letter_records import LetterKit
 
 PLATFORM_CONTACT = "platform"
 """An escalation step whose contact is the wallet's own hotline and in-app route."""
@@ -39,13 +42,23 @@ class Source:
 
 @dataclass(frozen=True)
 class Provenance:
-    """The key of the fact's source and the day someone last checked the fact against it."""
+    """The key of the fact's source and the day someone last checked the fact against it.
+
+    The project's own guidance has no check date (None): there is nothing outside to check it against."""
 
     source: str
-    verified_on: dt.date
+    verified_on: Optional[dt.date]
 
 
-PLATFORM_FACTS = ("hotline", "hotline_note", "in_app_route", "website", "operator", "is_payment_institution")
+PLATFORM_FACTS = (
+    "hotline",
+    "hotline_label",
+    "hotline_note",
+    "in_app_route",
+    "website",
+    "operator",
+    "is_payment_institution",
+)
 """A platform's fact fields; each one present carries its own provenance."""
 
 
@@ -66,6 +79,14 @@ class Platform:
     website: Optional[str] = None
     hotline_note: Optional[str] = None
     """What the number is, when it is not a dedicated wallet line."""
+    hotline_label: Optional[str] = None
+    """How the number is labelled when it is not the wallet's customer-service line
+    ("Apple 中国区电话，不处理银行卡扣款"); None: "{name}客服电话"."""
+
+    @property
+    def hotline_title(self) -> str:
+        """What to print before the number: the label, or "{name}客服电话"."""
+        return self.hotline_label or f"{self.name}客服电话"
 
 
 @dataclass(frozen=True)
@@ -82,6 +103,14 @@ class Product:
     """The company that runs it, only when verified; letters stay neutral without it."""
 
 
+def applies_to_wallet(platform_key: Optional[str], wallets: tuple[str, ...], except_wallets: tuple[str, ...]) -> bool:
+    """True when a record scoped to `wallets` (empty: all) and not to `except_wallets` is for this
+    platform; with no platform known yet, only the records meant for every wallet."""
+    if platform_key is None:
+        return not wallets
+    return (not wallets or platform_key in wallets) and platform_key not in except_wallets
+
+
 @dataclass(frozen=True)
 class AdviceItem:
     category_key: str
@@ -89,6 +118,12 @@ class AdviceItem:
     position: int
     text: str
     provenance: Provenance
+    wallets: tuple[str, ...] = ()
+    """Only for these platforms (empty: every platform): no wallet is told what its operator cannot do."""
+    except_wallets: tuple[str, ...] = ()
+
+    def applies_to(self, platform_key: Optional[str]) -> bool:
+        return applies_to_wallet(platform_key, self.wallets, self.except_wallets)
 
 
 @dataclass(frozen=True)
@@ -100,12 +135,12 @@ class Category:
     advice: tuple[AdviceItem, ...] = ()
 
     def advice_items_of_kind(self, kind: str) -> tuple[AdviceItem, ...]:
-        """The advice items of one kind (self_check, urgent, prevention, guidance), in order."""
+        """All advice items of one kind (self_check, urgent, prevention, guidance), in order, any scope."""
         return tuple(sorted((a for a in self.advice if a.kind == kind), key=lambda a: a.position))
 
-    def advice_of_kind(self, kind: str) -> tuple[str, ...]:
-        """Texts of one advice kind, in order."""
-        return tuple(a.text for a in self.advice_items_of_kind(kind))
+    def advice_of_kind(self, kind: str, platform_key: Optional[str] = None) -> tuple[str, ...]:
+        """Texts of one advice kind for this wallet (None: not known yet, only the general items), in order."""
+        return tuple(a.text for a in self.advice_items_of_kind(kind) if a.applies_to(platform_key))
 
 
 @dataclass(frozen=True)
@@ -136,12 +171,18 @@ class EscalationStep:
     """Not for these platforms (they have their own step at this position)."""
     said_as: tuple[str, ...] = ()
     """How users say they took this step ("派出所", "消协"): words, not facts; its numbers come from `contact`."""
+    products: tuple[str, ...] = ()
+    """Only when the case is about one of these products (花呗 …): the regulator that fits the product."""
+    except_products: tuple[str, ...] = ()
+    """Not when the case is about one of these products (they have their own step at this position)."""
 
-    def applies_to(self, platform_key: Optional[str]) -> bool:
-        """True when the step is on the ladder of this platform (None: wallet not known yet)."""
-        if platform_key is None:
-            return not self.wallets
-        return (not self.wallets or platform_key in self.wallets) and platform_key not in self.except_wallets
+    def applies_to(self, platform_key: Optional[str], product_key: Optional[str] = None) -> bool:
+        """True when the step is on the ladder of this platform (None: wallet not known yet) and product."""
+        if not applies_to_wallet(platform_key, self.wallets, self.except_wallets):
+            return False
+        if product_key is None:
+            return not self.products
+        return (not self.products or product_key in self.products) and product_key not in self.except_products
 
     @property
     def uses_platform_contact(self) -> bool:
@@ -178,65 +219,8 @@ class Seed:
     sources: tuple[Source, ...] = ()
     products: tuple[Product, ...] = ()
     letters: Optional["LetterKit"] = None
+    """The seed's `letter_templates` section (assistant_core/letter_records.py)."""
     unverified: tuple[Unverified, ...] = ()
-
-
-# --- Complaint letters --------------------------------------------------------------------------
-
-LETTER_PLACEHOLDERS = (
-    "addressee",
-    "respondent",
-    "wallet_name",
-    "operator",
-    "hotline",
-    "in_app_route",
-    "website",
-    "problem_name",
-    "incident_time",
-    "amount",
-    "order_id",
-    "facts",
-    "account",
-    "steps_tried",
-    "tickets",
-    "demands",
-    "attachments",
-    "today",
-)
-"""The `{placeholders}` a letter template may use: what the letter renderer fills in."""
-
-
-@dataclass(frozen=True)
-class LetterTemplate:
-    """A complaint letter for one kind of addressee, chosen by the escalation step reached."""
-
-    key: str
-    version: int
-    for_steps: tuple[str, ...]
-    addressee: str
-    send_via: str
-    subject: str
-    paragraphs: tuple[str, ...]
-    provenance: Provenance
-    respondent_if_not_institution: Optional[str] = None
-    respondent_unverified: Optional[str] = None
-    """Who the letter names when the company's full name is not verified (e.g. a product's operator)."""
-
-
-@dataclass(frozen=True)
-class LetterKit:
-    """The seed's `letter_templates` section: the templates and the phrases they are filled with."""
-
-    templates: tuple[LetterTemplate, ...]
-    facts: dict[str, str]
-    """Problem category → the statement of what happened."""
-    demands: dict[str, str]
-    """Demand key (refund, unfreeze, …) → how the letter words it."""
-    provenance: Provenance
-
-    def template_for_step(self, step_key: str) -> Optional[LetterTemplate]:
-        """The template whose addressee handles this escalation step."""
-        return next((t for t in self.templates if step_key in t.for_steps), None)
 
 
 # --- Case files ---------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from assistant_core.records import (
 )
 from assistant_core.seed_ladder import NO_WAITING_CATEGORIES, parse_escalation
 from assistant_core.seed_letters import parse_letters
-from assistant_core.seed_reader import RecordReader, SeedError, seed_fields
+from assistant_core.seed_reader import RecordReader, SeedError, seed_fields, wallet_scopes
 
 __all__ = ["ADVICE_KINDS", "DEMAND_KEYS", "LADDER_CATEGORIES", "NO_WAITING_CATEGORIES", "SeedError", "load_seed"]
 
@@ -92,11 +92,16 @@ def load_seed(path: Path) -> Seed:
     platforms = _parse_platforms(path, _list_section(path, raw, "platforms"), by_key)
     platform_keys = {p.key for p in platforms}
     products = _parse_products(path, _list_section(path, raw, "products", required=False), by_key, platforms)
-    categories = _parse_categories(path, _list_section(path, raw, "categories"), by_key)
+    categories = _parse_categories(path, _list_section(path, raw, "categories"), by_key, platform_keys)
     category_keys = {c.key for c in categories}
     evidence = _parse_evidence(path, _list_section(path, raw, "evidence_items"), by_key, category_keys, platform_keys)
     escalation = parse_escalation(
-        path, _list_section(path, raw, "escalation_steps"), by_key, category_keys, platform_keys
+        path,
+        _list_section(path, raw, "escalation_steps"),
+        by_key,
+        category_keys,
+        platform_keys,
+        {p.key for p in products},
     )
     notices = _parse_notices(path, raw.get("notices"), by_key)
     for category in LADDER_CATEGORIES:
@@ -106,7 +111,9 @@ def load_seed(path: Path) -> Seed:
             raise SeedError(path, "escalation_steps", "category", f"no ladder for {category!r}")
         if not any(item.category_key == category for item in evidence):
             raise SeedError(path, "evidence_items", "category", f"no evidence for {category!r}")
-    letters = parse_letters(path, raw.get("letter_templates"), by_key, escalation, LADDER_CATEGORIES, DEMAND_KEYS)
+    letters = parse_letters(
+        path, raw.get("letter_templates"), by_key, escalation, LADDER_CATEGORIES, DEMAND_KEYS, platform_keys
+    )
     unverified = tuple(
         _parse_unverified(path, index, item)
         for index, item in enumerate(_list_section(path, raw, "unverified", required=False))
@@ -207,6 +214,7 @@ def _parse_platforms(path: Path, items: list[Any], sources: Mapping[str, Source]
                 in_app_route=reader.text("in_app_route", None),
                 website=website,
                 hotline_note=reader.text("hotline_note", None),
+                hotline_label=reader.text("hotline_label", None),
             )
         )
     return tuple(result)
@@ -237,7 +245,9 @@ def _parse_products(
     return tuple(result)
 
 
-def _parse_categories(path: Path, items: list[Any], sources: Mapping[str, Source]) -> tuple[Category, ...]:
+def _parse_categories(
+    path: Path, items: list[Any], sources: Mapping[str, Source], platform_keys: set[str]
+) -> tuple[Category, ...]:
     keys: set[str] = set()
     result = []
     for index, item in enumerate(items):
@@ -258,7 +268,8 @@ def _parse_categories(path: Path, items: list[Any], sources: Mapping[str, Source
                 )
                 item_provenance = item_reader.provenance(sources)
                 text = item_reader.sourced_text("text", item_provenance, sources)
-                advice.append(AdviceItem(key, kind, position, text, item_provenance))
+                wallets, except_wallets = wallet_scopes(item_reader, platform_keys)
+                advice.append(AdviceItem(key, kind, position, text, item_provenance, wallets, except_wallets))
         result.append(
             Category(
                 key=key,

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from assistant_core.records import PLATFORM_CONTACT, EscalationStep, Source
-from assistant_core.seed_reader import RecordReader, SeedError, seed_fields
+from assistant_core.seed_reader import RecordReader, SeedError, key_scopes, seed_fields, wallet_scopes
 
 NO_WAITING_CATEGORIES = ("fund_security",)
 """Ladders where the assistant never suggests waiting: a fraud victim goes on at once."""
@@ -18,6 +18,7 @@ def parse_escalation(
     sources: Mapping[str, Source],
     category_keys: set[str],
     platform_keys: set[str],
+    product_keys: set[str],
 ) -> tuple[EscalationStep, ...]:
     fields = seed_fields(EscalationStep)
     keys: set[tuple[str, str]] = set()
@@ -35,12 +36,8 @@ def parse_escalation(
         wait = reader.integer("suggested_wait_days", None)
         if wait is not None and category in NO_WAITING_CATEGORIES:
             raise reader.fail("suggested_wait_days", f"the {category} ladder never asks a user to wait: remove it")
-        scopes = {}
-        for scope in ("wallets", "except_wallets"):
-            scopes[scope] = reader.text_list(scope, ())
-            for wallet in scopes[scope]:
-                if wallet not in platform_keys:
-                    raise reader.fail(scope, f"{wallet!r} is not a platform key ({', '.join(sorted(platform_keys))})")
+        wallets, except_wallets = wallet_scopes(reader, platform_keys)
+        products, except_products = key_scopes(reader, ("products", "except_products"), product_keys, "product")
         result.append(
             EscalationStep(
                 category_key=category,
@@ -53,22 +50,27 @@ def parse_escalation(
                 suggested_wait_days=wait,
                 legal=reader.boolean("legal", False),
                 provenance=provenance,
-                wallets=scopes["wallets"],
-                except_wallets=scopes["except_wallets"],
+                wallets=wallets,
+                except_wallets=except_wallets,
                 said_as=reader.text_list("said_as", ()),
+                products=products,
+                except_products=except_products,
             )
         )
     for category in {step.category_key for step in result}:
-        scopes_to_check: list[Optional[str]] = [None, *sorted(platform_keys)]
-        for scope_wallet in scopes_to_check:
-            ladder = [s for s in result if s.category_key == category and s.applies_to(scope_wallet)]
-            _check_ladder(path, category, scope_wallet, ladder)
+        for scope_wallet in [None, *sorted(platform_keys)]:
+            for scope_product in [None, *sorted(product_keys)]:
+                ladder = [s for s in result if s.category_key == category and s.applies_to(scope_wallet, scope_product)]
+                _check_ladder(path, category, scope_wallet, scope_product, ladder)
     return tuple(result)
 
 
-def _check_ladder(path: Path, category: str, wallet: Optional[str], ladder: list[EscalationStep]) -> None:
-    """Each wallet's ladder runs 1..n without gaps or doubles."""
-    record = f"escalation_steps ({category}, {'no wallet yet' if wallet is None else wallet})"
+def _check_ladder(
+    path: Path, category: str, wallet: Optional[str], product: Optional[str], ladder: list[EscalationStep]
+) -> None:
+    """Each wallet's ladder, with or without a product, runs 1..n without gaps or doubles."""
+    scope = "no wallet yet" if wallet is None else wallet
+    record = f"escalation_steps ({category}, {scope}{'' if product is None else ', product ' + product})"
     positions = sorted(step.position for step in ladder)
     if positions != list(range(1, len(positions) + 1)):
         raise SeedError(path, record, "position", f"must run 1..n without gaps or doubles, got {positions}")

@@ -135,10 +135,16 @@ class RecordReader:
             raise self.fail(field, f"must be a date YYYY-MM-DD, got {value!r}") from None
 
     def provenance(self, sources: Mapping[str, Source]) -> Provenance:
-        """The record's own `source` (a declared source key) and `verified_on` date; both required."""
+        """The record's own `source` (a declared source key) and `verified_on` date: required for a fact
+        (an article passage or a page), refused for the project's own guidance, where a check date
+        would mean nothing."""
         source = self.text("source")
         if source not in sources:
             raise self.fail("source", f"{source!r} is not declared under `sources` ({', '.join(sorted(sources))})")
+        if sources[source].kind == "guidance":
+            if self.data.get("verified_on") is not None:
+                raise self.fail("verified_on", "guidance is the project's own advice, not a checked fact: remove it")
+            return Provenance(source=source, verified_on=None)
         return Provenance(source=source, verified_on=self.date("verified_on"))
 
     def sourced_text(
@@ -151,3 +157,22 @@ class RecordReader:
             if problem:
                 raise self.fail(field, problem)
         return value
+
+
+def key_scopes(
+    reader: RecordReader, fields: tuple[str, str], known: set[str], what: str
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """An only-for list and a not-for list of keys (wallets, products), each key a known one."""
+    result = []
+    for field in fields:
+        keys = reader.text_list(field, ())
+        for key in keys:
+            if key not in known:
+                raise reader.fail(field, f"{key!r} is not a {what} key ({', '.join(sorted(known))})")
+        result.append(keys)
+    return result[0], result[1]
+
+
+def wallet_scopes(reader: RecordReader, platform_keys: set[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The record's `wallets` (only for these) and `except_wallets` (not for these)."""
+    return key_scopes(reader, ("wallets", "except_wallets"), platform_keys, "platform")

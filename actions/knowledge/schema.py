@@ -23,7 +23,7 @@ def _provenance() -> list[Column]:
     """Every record says where its fact came from (a declared source) and when it was last checked."""
     return [
         Column("source", String(64), ForeignKey("sources.key"), nullable=False),
-        Column("verified_on", Date, nullable=False),
+        Column("verified_on", Date, nullable=True),  # None for the project's own guidance
     ]
 
 
@@ -46,6 +46,7 @@ platforms = Table(
     Column("name", String(64), nullable=False),
     Column("hotline", String(32), nullable=False),
     Column("hotline_note", Text, nullable=True),
+    Column("hotline_label", String(100), nullable=True),  # when the number is not the wallet's own line
     Column("operator", String(200), nullable=True),  # only when verified
     Column("in_app_route", String(200), nullable=True),
     Column("website", String(200), nullable=True),
@@ -98,6 +99,8 @@ advice_items = Table(
     Column("kind", String(16), nullable=False),
     Column("position", Integer, nullable=False),
     Column("text", Text, nullable=False),
+    Column("wallets", JSON, nullable=False),  # only these platforms ([] = all)
+    Column("except_wallets", JSON, nullable=False),
     *_provenance(),
     UniqueConstraint("category_key", "kind", "position"),
 )
@@ -129,6 +132,8 @@ escalation_steps = Table(
     Column("wallets", JSON, nullable=False),  # only these platforms ([] = all)
     Column("except_wallets", JSON, nullable=False),
     Column("said_as", JSON, nullable=False),  # how users say they took the step
+    Column("products", JSON, nullable=False),  # only for cases about these products ([] = any)
+    Column("except_products", JSON, nullable=False),
     *_provenance(),
     UniqueConstraint("category_key", "key"),
 )
@@ -161,16 +166,31 @@ letter_templates = Table(
     Column("send_via", Text, nullable=False),
     Column("subject", String(200), nullable=False),
     Column("paragraphs", JSON, nullable=False),
+    Column("before_sending", Text, nullable=True),  # what the user adds before sending
     *_provenance(),
 )
 
 letter_template_steps = Table(
     "letter_template_steps",
     metadata,
-    # One template per escalation step key: the step reached chooses the addressee.
+    # One template per escalation step key, and at most one more per wallet ('' = every wallet):
+    # the step reached, and the wallet, choose the addressee.
     Column("step_key", String(32), primary_key=True),
+    Column("wallet", String(32), primary_key=True),
     Column("template_key", String(32), ForeignKey("letter_templates.key"), nullable=False),
     Column("position", Integer, nullable=False),
+)
+
+letter_fact_variants = Table(
+    "letter_fact_variants",
+    metadata,
+    # A more exact statement of what happened (被骗转账, 盗刷), chosen by the user's own words.
+    Column("category_key", String(32), ForeignKey("categories.key"), primary_key=True),
+    Column("key", String(32), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("said_as", JSON, nullable=False),
+    Column("text", Text, nullable=False),
+    *_provenance(),
 )
 
 letter_phrases = Table(
@@ -200,5 +220,6 @@ KNOWLEDGE_TABLES = (
     letter_templates,
     letter_template_steps,
     letter_phrases,
+    letter_fact_variants,
 )
 # Users' case files are not here: they live in their own database (actions/case_store.py).

@@ -9,7 +9,8 @@ import yaml
 
 from actions.knowledge.rows import provenance_columns
 from actions.knowledge.store import KnowledgeStore
-from assistant_core.records import PLATFORM_FACTS, LetterKit, Platform, Provenance
+from assistant_core.letter_records import LetterKit
+from assistant_core.records import PLATFORM_FACTS, Platform, Provenance
 from assistant_core.seed import ADVICE_KINDS
 from assistant_core.seed_reader import seed_key
 
@@ -20,13 +21,20 @@ def _entry(record: Any, *skip: str, names: Optional[dict[str, str]] = None) -> d
     entry: dict[str, Any] = {}
     for field in dataclasses.fields(record):
         value = getattr(record, field.name)
-        if field.name in skip or value is None or value == ():
+        if field.name in skip or value is None or value == () or value == {}:
             continue
         if isinstance(value, Provenance):
-            entry.update(provenance_columns(value))
+            entry.update(_dated(value))
+        elif isinstance(value, dict):
+            entry[seed_key(field.name, names)] = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
         else:
             entry[seed_key(field.name, names)] = list(value) if isinstance(value, tuple) else value
     return entry
+
+
+def _dated(provenance: Provenance) -> dict[str, Any]:
+    """`source`, and `verified_on` where the fact has one (the project's guidance has none)."""
+    return {k: v for k, v in provenance_columns(provenance).items() if v is not None}
 
 
 def _platform(p: Platform) -> dict[str, Any]:
@@ -36,7 +44,7 @@ def _platform(p: Platform) -> dict[str, Any]:
         "name": p.name,
         "aliases": list(p.aliases),
         **facts,
-        "sources": {field: provenance_columns(prov) for field, prov in p.provenance.items() if field in PLATFORM_FACTS},
+        "sources": {field: _dated(prov) for field, prov in p.provenance.items() if field in PLATFORM_FACTS},
     }
 
 
@@ -54,7 +62,7 @@ def dump_seed(store: KnowledgeStore) -> str:
         {
             **_entry(c, "advice"),
             "advice": {
-                kind: [{"text": a.text, **provenance_columns(a.provenance)} for a in c.advice_items_of_kind(kind)]
+                kind: [_entry(a, "category_key", "kind", "position") for a in c.advice_items_of_kind(kind)]
                 for kind in ADVICE_KINDS
                 if c.advice_items_of_kind(kind)
             },
@@ -72,8 +80,16 @@ def dump_seed(store: KnowledgeStore) -> str:
 def _letters(kit: LetterKit) -> dict[str, Any]:
     """The `letter_templates` section in seed layout."""
     return {
-        **provenance_columns(kit.provenance),
+        **_dated(kit.provenance),
         "facts": dict(kit.facts),
+        **({"fact_variants": _fact_variants(kit)} if kit.fact_variants else {}),
         "demands": dict(kit.demands),
         "templates": [_entry(t) for t in kit.templates],
     }
+
+
+def _fact_variants(kit: LetterKit) -> dict[str, list[dict[str, Any]]]:
+    by_problem: dict[str, list[dict[str, Any]]] = {}
+    for variant in kit.fact_variants:
+        by_problem.setdefault(variant.category_key, []).append(_entry(variant, "category_key"))
+    return by_problem

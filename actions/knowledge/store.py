@@ -19,13 +19,12 @@ from actions.knowledge import schema
 from actions.knowledge.engine import make_engine
 from actions.knowledge.rows import row_record
 from actions.knowledge.store_import import import_seed, seed_fingerprint
+from assistant_core.letter_records import FactVariant, LetterKit, LetterTemplate
 from assistant_core.records import (
     AdviceItem,
     Category,
     EscalationStep,
     EvidenceItem,
-    LetterKit,
-    LetterTemplate,
     Notice,
     Platform,
     Product,
@@ -47,6 +46,7 @@ PROVENANCE_TABLES = (
     schema.notices,
     schema.letter_templates,
     schema.letter_phrases,
+    schema.letter_fact_variants,
 )
 """Every table whose rows carry a fact's source and check date."""
 
@@ -205,10 +205,13 @@ class KnowledgeStore:
             statement = statement.where(condition)
         return tuple(row_record(EscalationStep, r) for r in self._rows(statement))
 
-    def escalation_ladder(self, category_key: str, platform_key: Optional[str] = None) -> tuple[EscalationStep, ...]:
-        """The category's escalation steps for this wallet (or any wallet), first to last; never empty."""
+    def escalation_ladder(
+        self, category_key: str, platform_key: Optional[str] = None, product_key: Optional[str] = None
+    ) -> tuple[EscalationStep, ...]:
+        """The category's escalation steps for this wallet (or any wallet) and product (花呗 …, or
+        none), first to last; never empty."""
         steps = self._steps(schema.escalation_steps.c.category_key == category_key)
-        ladder = tuple(step for step in steps if step.applies_to(platform_key))
+        ladder = tuple(step for step in steps if step.applies_to(platform_key, product_key))
         if not ladder:
             raise self.not_seeded(f"escalation ladder {category_key!r}")
         return ladder
@@ -237,16 +240,31 @@ class KnowledgeStore:
         if not rows:
             raise self.not_seeded("letter templates")
         steps: dict[str, list[str]] = {}
+        wallet_steps: dict[str, dict[str, list[str]]] = {}
         step_table = schema.letter_template_steps
         for row in self._rows(select(step_table).order_by(step_table.c.template_key, step_table.c.position)):
-            steps.setdefault(row.template_key, []).append(row.step_key)
+            if row.wallet:
+                wallet_steps.setdefault(row.template_key, {}).setdefault(row.wallet, []).append(row.step_key)
+            else:
+                steps.setdefault(row.template_key, []).append(row.step_key)
         phrase_rows = self._rows(select(schema.letter_phrases).order_by(schema.letter_phrases.c.key))
-        templates = tuple(row_record(LetterTemplate, r, for_steps=tuple(steps.get(r.key, ()))) for r in rows)
+        variants = schema.letter_fact_variants
+        variant_rows = self._rows(select(variants).order_by(variants.c.category_key, variants.c.position))
+        templates = tuple(
+            row_record(
+                LetterTemplate,
+                r,
+                for_steps=tuple(steps.get(r.key, ())),
+                for_wallet_steps={w: tuple(keys) for w, keys in wallet_steps.get(r.key, {}).items()},
+            )
+            for r in rows
+        )
         return LetterKit(
             templates=templates,
             facts={r.key: r.text for r in phrase_rows if r.kind == "fact"},
             demands={r.key: r.text for r in phrase_rows if r.kind == "demand"},
             provenance=next((Provenance(r.source, r.verified_on) for r in phrase_rows), templates[0].provenance),
+            fact_variants=tuple(row_record(FactVariant, r) for r in variant_rows),
         )
 
     def sources(self) -> tuple[Source, ...]:

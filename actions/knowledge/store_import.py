@@ -12,7 +12,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from actions.knowledge import schema
 from actions.knowledge.rows import provenance_columns, record_row
-from assistant_core.records import LetterKit, Seed
+from assistant_core.letter_records import LetterKit
+from assistant_core.records import Seed
 
 
 def seed_fingerprint(path: Path) -> str:
@@ -83,10 +84,16 @@ def _insert_letters(conn: Connection, letters: LetterKit) -> None:
         conn,
         schema.letter_template_steps,
         [
-            {"step_key": step_key, "template_key": t.key, "position": position}
+            {"step_key": step_key, "wallet": wallet, "template_key": t.key, "position": position}
             for t in letters.templates
-            for position, step_key in enumerate(t.for_steps, start=1)
+            for wallet, step_keys in [("", t.for_steps), *t.for_wallet_steps.items()]
+            for position, step_key in enumerate(step_keys, start=1)
         ],
+    )
+    _insert(
+        conn,
+        schema.letter_fact_variants,
+        [record_row(schema.letter_fact_variants, v, position=i) for i, v in enumerate(letters.fact_variants, start=1)],
     )
     _insert(
         conn,

@@ -3,16 +3,21 @@ steps already taken and wrong numbers, on rasa_sdk trackers against the seeded s
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from pathlib import Path
+from typing import Any, Dict, List, cast
 
+import pytest
+import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.base import KnowledgeAction
 from actions.case_actions import ActionRecordEarlierComplaint
 from actions.info_actions import ActionGiveHotline
-from actions.knowledge.store import KnowledgeStore
+from actions.knowledge.store import KnowledgeStore, import_seed, make_engine, seed_fingerprint
 from actions.problem_actions import ActionAnswerProblem, ActionGiveNextEscalationStep
 from actions.question_actions import ActionAnswerPoliceQuestion, ActionAnswerSecretQuestion, ActionRecordDemand
-from tests.conftest import given_markers, make_tracker, progress_slot, taken_items, user_event
+from assistant_core.seed import load_seed
+from tests.conftest import ROOT, given_markers, make_tracker, progress_slot, taken_items, user_event, write_seed
 
 HOTLINES = ("95188", "95017", "400-606-5500", "400-666-8800")
 
@@ -178,14 +183,101 @@ async def test_the_police_station_visited_counts_as_the_police_step_taken(action
     assert [t["step"] for t in taken_items(slot(events, "case_progress"))] == ["police"]
 
 
-async def test_a_wrong_hotline_offered_by_the_user_is_corrected_with_the_verified_one(action_env: str) -> None:
-    tracker = make_tracker("ask_hotline", "支付宝客服电话是95100吗", slots={"wallet": "alipay"})
+WRONG_NUMBER = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]["utter_wrong_number"]
+
+
+def wrong_number_warnings(dispatcher: CollectingDispatcher) -> List[str]:
+    """The wrong-number warnings as the user reads them: domain.yml's text filled with the action's values."""
+    return [
+        WRONG_NUMBER[0]["text"].format(**m) for m in dispatcher.messages if m.get("response") == "utter_wrong_number"
+    ]
+
+
+async def test_a_wrong_hotline_offered_by_the_user_is_corrected_with_the_verified_one(
+    action_env: str, store: KnowledgeStore
+) -> None:
+    # 95017 is WeChat Pay's number: given for Alipay it is still wrong.
+    tracker = make_tracker("ask_hotline", "支付宝客服电话是95017吗", slots={"wallet": "alipay"})
     dispatcher, _ = await run(ActionGiveHotline(), tracker)
-    wrong = [m for m in dispatcher.messages if m.get("response") == "utter_wrong_number"]
-    assert wrong and wrong[0]["number"] == "95100" and "95188" in wrong[0]["right"]
+    # Where the seed says 95188 comes from: the article today, maybe a page later.
+    alipay = store.platform("alipay")
+    assert alipay is not None
+    source = next(s for s in store.sources() if s.key == alipay.provenance["hotline"].source)
+    said = f"来源：{source.title}" if source.kind == "page" else "出自参考文章，还没在官网核实"
+    assert wrong_number_warnings(dispatcher) == [
+        f"⚠️ 你说的 95017 不是支付宝的客服电话。\n📞 支付宝客服电话：95188（{said}）。"
+    ]
+    assert source.kind == "page" or "核实过" not in wrong_number_warnings(dispatcher)[0]
+
+
+async def test_a_wrong_jd_hotline_is_corrected_with_the_articles_number_said_unverified(
+    action_env: str, store: KnowledgeStore
+) -> None:
+    tracker = make_tracker("ask_hotline", "京东钱包客服电话是400-123-4567吗", slots={"wallet": "jd_wallet"})
+    dispatcher, _ = await run(ActionGiveHotline(), tracker)
+    [warning] = wrong_number_warnings(dispatcher)
+    assert warning.startswith("⚠️ 你说的 400-123-4567 不是京东钱包的客服电话。\n📞 京东钱包客服电话：400-606-5500")
+    assert "出自参考文章，还没在官网核实" in warning
+    jd = store.platform("jd_wallet")
+    assert jd is not None and jd.hotline_note and jd.hotline_note in warning
+    assert "核实过" not in warning and "别拨" not in warning
 
 
 async def test_the_verified_hotline_offered_by_the_user_is_not_flagged(action_env: str) -> None:
     tracker = make_tracker("ask_hotline", "支付宝客服是95188吗", slots={"wallet": "alipay"})
     dispatcher, _ = await run(ActionGiveHotline(), tracker)
     assert "utter_wrong_number" not in responses(dispatcher)
+    assert "95188" in texts(dispatcher)  # the answer itself is still given
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "银行卡被盗刷了，我已经打95588冻结了卡",
+        "支付宝被盗刷了我已经打了95588把卡冻结了",  # the bank's line, already called
+        "支付宝客服95100我已经打过了",  # already called, whatever the number
+        "支付宝客服电话是95516吗",  # UnionPay
+        "支付宝绑的信用卡中心400-820-5555能打吗",  # a card centre's line
+        "支付宝的事打12345有用吗",  # government lines
+        "支付宝被骗了要打110还是96110",
+    ],
+)
+async def test_a_number_for_the_users_bank_a_government_line_or_already_called_is_never_warned_about(
+    action_env: str, text: str
+) -> None:
+    tracker = make_tracker("report_fund_security", text, slots={"wallet": "alipay"})
+    dispatcher, _ = await run(ActionAnswerProblem(), tracker)
+    assert "utter_wrong_number" not in responses(dispatcher)
+    assert "别拨" not in texts(dispatcher) and "不是支付宝的客服电话" not in texts(dispatcher)
+
+
+class StoreNotToBeAsked:
+    """A store whose every use fails the test."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the store was asked for {name}")
+
+
+@pytest.mark.parametrize("text", ["支付宝充值没到账", "我已经打95588冻结了卡", "打12345投诉", "被盗刷了12000"])
+def test_a_turn_without_a_number_to_check_does_not_query_the_store(text: str) -> None:
+    dispatcher = CollectingDispatcher()
+    store = cast(KnowledgeStore, StoreNotToBeAsked())
+    KnowledgeAction._correct_numbers(dispatcher, make_tracker("report_fund_security", text), store)
+    assert dispatcher.messages == []
+
+
+def test_the_source_said_follows_the_seed_when_the_number_comes_from_a_page(tmp_path: Path) -> None:
+    def alipay_hotline_from_its_help_page(data: Dict[str, Any]) -> None:
+        alipay = next(p for p in data["platforms"] if p["key"] == "alipay")
+        alipay["sources"]["hotline"]["source"] = "page_alipay_agreement"
+
+    seed_path = write_seed(tmp_path, alipay_hotline_from_its_help_page)
+    url = f"sqlite:///{tmp_path / 'knowledge.db'}"
+    import_seed(make_engine(url), load_seed(seed_path), seed_fingerprint(seed_path))
+    store = KnowledgeStore(make_engine(url))
+    page = next(s for s in store.sources() if s.key == "page_alipay_agreement")
+    dispatcher = CollectingDispatcher()
+    KnowledgeAction._correct_numbers(dispatcher, make_tracker("ask_hotline", "支付宝的客服是95100对吧"), store)
+    assert wrong_number_warnings(dispatcher) == [
+        f"⚠️ 你说的 95100 不是支付宝的客服电话。\n📞 支付宝客服电话：95188（来源：{page.title}）。"
+    ]

@@ -12,7 +12,7 @@ from actions.info_actions import ActionGiveHotline
 from actions.knowledge.store import KnowledgeStore
 from actions.problem_actions import ActionAnswerProblem, ActionGiveNextEscalationStep
 from bot.channels.wechat_protocol import PASSIVE_REPLY_MAX_BYTES, render_bot_messages
-from tests.conftest import make_tracker
+from tests.conftest import make_tracker, user_event
 
 WALLETS = ("alipay", "wechat_pay", "jd_wallet", "apple_pay")
 REPORTS = ("report_topup_failure", "report_fund_security", "report_support_unresponsive")
@@ -56,9 +56,36 @@ async def test_apple_pay_card_fraud_goes_to_the_issuing_bank_first(action_env: s
         "report_fund_security", "Apple Pay 绑的卡被盗刷了", {"wallet": "apple_pay"}
     )
     assert urgent.splitlines()[1].startswith("1. ") and "发卡银行" in urgent.splitlines()[1]
-    assert "Apple 冻结不了你的银行卡" in contact
+    assert "钱包客服冻结账户" not in urgent  # Apple has no wallet account to freeze
+    assert contact == "📞 Apple 中国区电话，银行卡扣款请找发卡银行：400-666-8800"
     assert "第一步：马上找发卡银行冻结银行卡" in first_step and "找谁：发卡银行的官方客服电话" in first_step
     assert "400-666-8800" not in first_step and "冻结账户" not in first_step
+
+
+async def test_an_apple_pay_top_up_starts_at_the_bank_and_the_merchant_never_at_apple(action_env: str) -> None:
+    _checks, contact, _evidence, first_step, *_ = await answer(
+        "report_topup_failure", "用Apple Pay充话费扣了钱没到账", {"wallet": "apple_pay"}
+    )
+    assert "Apple Pay客服" not in contact and "Apple 中国区电话，银行卡扣款请找发卡银行" in contact
+    assert "第一步：找发卡银行和收款商户" in first_step and "400-666-8800" not in first_step
+
+
+async def test_an_apple_pay_lost_phone_gets_lost_mode_removing_the_cards_and_the_bank(action_env: str) -> None:
+    urgent, *_ = await answer("report_fund_security", "iPhone丢了，Apple Pay绑着银行卡", {"wallet": "apple_pay"})
+    assert "丢失模式" in urgent and "account.apple.com" in urgent and "发卡银行" in urgent
+    # Other wallets are not told about Apple's Lost Mode.
+    alipay_urgent, *_ = await answer("report_fund_security", "手机丢了，支付宝怕被盗刷", {"wallet": "alipay"})
+    assert "丢失模式" not in alipay_urgent and "钱包客服冻结账户" in alipay_urgent
+
+
+async def test_apple_pay_first_aid_follows_the_wallet_question(action_env: str) -> None:
+    """Wallet asked after the report: the general first aid came with the question, Apple's own follows."""
+    history = [user_event("report_fund_security", "手机丢了，钱被盗刷了")]
+    tracker = make_tracker("inform", "Apple Pay", slots={"wallet": "apple_pay"}, history=history)
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerProblem().run(dispatcher, tracker, {})
+    first = dispatcher.messages[0].get("text") or ""
+    assert first.startswith("📱 用 Apple Pay 的话，还要马上做：") and "丢失模式" in first
 
 
 @pytest.mark.parametrize("wallet", WALLETS)

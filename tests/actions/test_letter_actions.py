@@ -60,8 +60,15 @@ def progress(wallet: str, problem: str, *steps: str) -> Dict[str, Any]:
     return progress_slot(*markers(wallet, problem, *steps))
 
 
-async def write_letter(slots: Dict[str, Any], report: Optional[str] = None) -> List[str]:
-    history = [user_event("report_topup_failure", report)] if report else []
+async def write_letter(
+    slots: Dict[str, Any],
+    report: Optional[str] = None,
+    intent: str = "report_topup_failure",
+    more: tuple[tuple[str, str], ...] = (),
+) -> List[str]:
+    """The texts of the letter turn; `report` (with `intent`) and `more` (intent, text) are earlier messages."""
+    history = [user_event(intent, report)] if report else []
+    history += [user_event(i, t) for i, t in more]
     tracker = make_tracker("request_complaint_letter", "帮我写投诉信", slots=slots, history=history)
     dispatcher = CollectingDispatcher()
     assert await ActionWriteComplaintLetter().run(dispatcher, tracker, {}) == []
@@ -126,8 +133,15 @@ async def test_letter_has_every_field_of_the_case_and_the_evidence_as_attachment
             "alipay",
             "topup_failure",
             ("platform_support", "supervisor", "regulator_12315", "regulator_12363", "legal_route"),
+            "律师、公共法律服务机构或人民调解组织",
             "12363",
-            "12315平台",
+        ),
+        (
+            "apple_pay",
+            "topup_failure",
+            ("card_issuer", "bank_supervisor", "regulator_12315", "regulator_bank", "legal_route"),
+            "律师、公共法律服务机构或人民调解组织",
+            "12363",
         ),
         ("wechat_pay", "fund_security", ("platform_support", "police"), "财付通支付科技有限公司客户投诉部门", "12363"),
         (
@@ -160,6 +174,77 @@ async def test_apple_pay_fraud_letters_go_to_the_issuing_bank_never_to_apple(act
     )
     assert "收信方：为我的Apple Pay绑定银行卡的发卡银行（请填写银行名称）客户投诉部门" in cover
     assert "400-666-8800" not in cover + letter and "Apple Pay的运营公司" not in letter
+
+
+async def test_apple_pay_police_and_top_up_letters_go_to_the_bank(action_env: str) -> None:
+    police = markers("apple_pay", "fund_security", "card_issuer", "police")
+    cover, letter, *_ = await write_letter(
+        case_slots("apple_pay", "fund_security", case_progress=progress_slot(*police))
+    )
+    assert "收信方：为我的Apple Pay绑定银行卡的发卡银行（请填写银行名称）客户投诉部门" in cover
+    assert "发卡银行的官方客服电话" in cover and "400-666-8800" not in cover + letter
+    top_up = markers("apple_pay", "topup_failure", "card_issuer")
+    cover, letter, *_ = await write_letter(
+        case_slots("apple_pay", "topup_failure", case_progress=progress_slot(*top_up))
+    )
+    assert "发卡银行" in cover and "400-666-8800" not in cover + letter and "Apple Pay客服" not in cover + letter
+
+
+@pytest.mark.parametrize(
+    ("report", "said", "never"),
+    [
+        ("我被骗子骗了，自己把3000块转过去了", "我受骗后通过微信支付向对方转账或付款", "未经我本人授权"),
+        ("微信零钱被盗刷了，不是我操作的", "发生了未经我本人授权的交易", "受骗后"),
+        ("微信钱包里的钱少了好多", "我在使用微信支付时遭受资金损失", "未经我本人授权"),
+        # Both said: the letter does not pick one for the user.
+        ("被骗子骗了验证码，然后账户被盗刷", "我在使用微信支付时遭受资金损失", "未经我本人授权"),
+    ],
+)
+async def test_a_fraud_letter_states_what_the_user_said_happened(
+    action_env: str, report: str, said: str, never: str
+) -> None:
+    slots = case_slots("wechat_pay", "fund_security", case_progress=progress("wechat_pay", "fund_security", "police"))
+    _, letter, *_ = await write_letter(slots, report, intent="report_fund_security")
+    facts = next(line for line in letter.splitlines() if line.startswith("【事情经过】"))
+    assert said in facts and never not in letter
+
+
+async def test_the_story_is_the_users_own_messages_masked_and_the_user_is_told_to_check_it(action_env: str) -> None:
+    more = (
+        ("inform", "我是11月3号晚上八点在便利店付的款，卡号6222021234567890128"),
+        ("greet", "你好"),
+        ("inform", "500"),
+    )
+    cover, letter, *_ = await write_letter(case_slots(), "支付宝充话费扣了钱没到账", more=more)
+    story = next(line for line in letter.splitlines() if line.startswith("（我的原话）"))
+    assert story.startswith("（我的原话）「支付宝充话费扣了钱没到账」「我是11月3号晚上八点在便利店付的款，卡号6222")
+    assert "6222021234567890128" not in letter and "「你好」" not in story and "「500」" not in story
+    assert "发送前请核对" in cover
+
+
+async def test_a_12315_letter_asks_for_the_complainants_address_and_says_what_12315_requires(
+    action_env: str,
+) -> None:
+    given = ("platform_support", "supervisor", "regulator_12315")
+    cover, letter, *_ = await write_letter(
+        case_slots("jd_wallet", case_progress=progress("jd_wallet", "topup_failure", *given))
+    )
+    assert "通讯地址：________" in letter and "被投诉方地址：________" in letter
+    assert "通讯地址" in cover and "三年" in cover
+
+
+async def test_a_huabei_case_goes_to_the_consumer_finance_regulator_not_12363(
+    action_env: str, store: KnowledgeStore
+) -> None:
+    ladder = [s.key for s in store.escalation_ladder("support_unresponsive", "alipay", "huabei")]
+    assert "regulator_finance" in ladder and "regulator_12363" not in ladder
+    given = ("platform_support", "supervisor", "regulator_12315", "regulator_finance")
+    slots = case_slots(
+        "alipay", "support_unresponsive", case_progress=progress("alipay", "support_unresponsive", *given)
+    )
+    cover, letter, *_ = await write_letter(slots, "花呗乱扣费，客服一直不处理", intent="report_support_unresponsive")
+    assert "收信方：国家金融监督管理总局（12378）" in cover and "12363" not in cover + letter
+    assert "被投诉机构：支付宝的花呗的经营机构（全称请照借款合同或用户协议填写）" in letter
 
 
 async def test_a_huabei_letter_names_no_unverified_company(action_env: str) -> None:

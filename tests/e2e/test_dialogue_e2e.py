@@ -89,4 +89,12 @@ def test_a_step_already_taken_is_not_offered_again(servers: RunningServers) -> N
 
 def test_a_wrong_hotline_offered_by_the_user_is_corrected(servers: RunningServers) -> None:
     reply = joined(servers.talk(user(), "支付宝客服电话是95100吗"))
-    assert "95100 不在我核实过的官方号码里" in reply and "95188" in reply
+    assert "⚠️ 你说的 95100 不是支付宝的客服电话。\n📞 支付宝客服电话：95188（" in reply, reply
+    assert "核实过" not in reply and "别拨" not in reply  # the seed's number comes from the article
+
+
+def test_a_victim_who_already_called_their_bank_is_not_told_the_number_is_wrong(servers: RunningServers) -> None:
+    reply = joined(servers.talk(user(), "银行卡被盗刷了，我已经打95588冻结了卡"))
+    assert reply.strip(), "no answer at all"
+    assert not re.search(r"不是[^。\n]{0,12}客服电话", reply), reply
+    assert "别拨" not in reply and "⚠️ 你说的" not in reply

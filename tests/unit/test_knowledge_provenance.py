@@ -26,13 +26,18 @@ def step(data: dict, category: str, key: str) -> dict:
 
 
 def test_every_fact_in_the_shipped_seed_cites_a_declared_source_and_a_date() -> None:
+    """Facts (an article passage, a page) carry the day they were checked; our own guidance carries none."""
     seed = load_seed(SEED_PATH)
     declared = {s.key: s for s in seed.sources}
     facts = list(facts_of(seed))
     assert len(facts) > 100
     for fact in facts:
         assert fact.provenance.source in declared, fact.record
-        assert fact.provenance.verified_on <= dt.date.today(), fact.record
+        if declared[fact.provenance.source].kind == "guidance":
+            assert fact.provenance.verified_on is None, fact.record
+        else:
+            assert fact.provenance.verified_on is not None, fact.record
+            assert fact.provenance.verified_on <= dt.date.today(), fact.record
     for source in declared.values():
         assert source.kind != "page" or (source.url and source.read_on), source.key
         assert source.kind != "article" or source.passage, source.key
@@ -55,8 +60,16 @@ def test_every_hotline_we_print_comes_from_the_article_or_a_page() -> None:
         (lambda d: d["notices"].update(fraud_warning="别把验证码告诉别人"), "notices.fraud_warning", "*"),
         (lambda d: d["evidence_items"][0].update(source="public"), "evidence_items[0]", "source"),
         (
-            lambda d: d["letter_templates"]["templates"][0].pop("verified_on"),
-            "letter_templates.templates[0]",
+            lambda d: next(t for t in d["letter_templates"]["templates"] if t["key"] == "regulator_12315").pop(
+                "verified_on"
+            ),
+            "letter_templates.templates[",
+            "verified_on",
+        ),
+        # Our own guidance is not a checked fact: a check date on it is refused.
+        (
+            lambda d: step(d, "fund_security", "supervisor").update(verified_on="2026-12-08"),
+            "escalation_steps[",
             "verified_on",
         ),
     ],
@@ -116,11 +129,12 @@ def test_docs_knowledge_md_is_generated_from_the_current_seed() -> None:
 
 
 def test_old_facts_are_counted_for_re_checking(store: KnowledgeStore) -> None:
-    total = len(list(facts_of(load_seed(SEED_PATH))))
-    newest = max(f.provenance.verified_on for f in facts_of(load_seed(SEED_PATH)))
+    dates = [f.provenance.verified_on for f in facts_of(load_seed(SEED_PATH)) if f.provenance.verified_on]
+    newest = max(dates)
     assert store.stale_facts(newest, 180) == 0
-    # Half a year later every platform fact, step and notice is due: the count the operator sees.
-    assert store.stale_facts(newest + dt.timedelta(days=181), 180) == total
+    # Half a year later every checked fact is due: the count the operator sees. Our own guidance has
+    # no check date and is never counted.
+    assert store.stale_facts(newest + dt.timedelta(days=181), 180) == len(dates)
 
 
 def test_the_outage_apology_is_plain_text_from_an_exported_seed(
@@ -159,5 +173,6 @@ def test_the_health_route_counts_facts_due_for_re_checking(tmp_path: Path, monke
     finally:
         base.knowledge_store.cache_clear()
     assert status == 200 and state["state"] == "ok"
-    assert state["facts_due_for_recheck"] == len(list(facts_of(load_seed(old))))
+    dated = [f for f in facts_of(load_seed(old)) if f.provenance.verified_on is not None]
+    assert state["facts_due_for_recheck"] == len(dated) > 0
     assert state["recheck_after_days"] == 180

@@ -24,7 +24,36 @@ def test_every_escalation_step_has_exactly_one_template() -> None:
         "regulator_12315",
         "regulator_12363",
         "regulator_bank",
+        "regulator_finance",
+        "regulator_fund",
+        "regulator_lender",
+        "legal_consultation",
     }
+
+
+def test_apple_pays_police_step_letter_goes_to_the_bank_and_other_wallets_to_the_platform() -> None:
+    seed = load_seed(SEED_PATH)
+    assert seed.letters is not None
+    chosen = {
+        (step, wallet): getattr(seed.letters.template_for_step(step, wallet), "key", None)
+        for step, wallet in [("police", "apple_pay"), ("police", "alipay"), ("legal_route", "apple_pay")]
+    }
+    assert chosen == {
+        ("police", "apple_pay"): "card_issuer_desk",
+        ("police", "alipay"): "platform_desk",
+        ("legal_route", "apple_pay"): "legal_consultation",
+    }
+
+
+def test_a_wallet_step_given_two_templates_is_refused(tmp_path: Path) -> None:
+    def twice(data: dict) -> None:
+        templates = data["letter_templates"]["templates"]
+        next(t for t in templates if t["key"] == "platform_desk")["for_wallet_steps"] = {"apple_pay": ["police"]}
+
+    path = write_seed(tmp_path, twice)
+    with pytest.raises(SeedError) as error:
+        load_seed(path)
+    assert error.value.field == "for_wallet_steps.apple_pay" and "already has the template" in error.value.problem
 
 
 @pytest.mark.parametrize(
@@ -41,7 +70,7 @@ def test_every_escalation_step_has_exactly_one_template() -> None:
             "paragraphs[13]",
         ),
         (
-            lambda d: d["letter_templates"]["templates"][3]["for_steps"].remove("legal_route"),
+            lambda d: d["letter_templates"]["templates"][0]["for_steps"].remove("police"),
             "letter_templates.templates",
             "for_steps",
         ),
