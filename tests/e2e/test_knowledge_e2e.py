@@ -67,6 +67,44 @@ def test_a_huabei_letter_names_no_company_we_could_not_verify(servers: RunningSe
     assert "支付宝（中国）网络技术有限公司" not in letter
 
 
+def test_an_apple_pay_top_up_names_the_bank_and_never_an_apple_pay_hotline(servers: RunningServers) -> None:
+    reply = joined(servers.talk(f"e2e-kn-{uuid.uuid4().hex}", "用Apple Pay充话费，银行卡扣了钱没到账"))
+    assert "第一步：找发卡银行和收款商户" in reply, reply
+    assert "Apple Pay客服电话" not in reply and "Apple 中国区电话，银行卡扣款请找发卡银行" in reply
+
+
+def test_an_apple_pay_lost_phone_gets_lost_mode_removing_the_cards_and_the_bank(servers: RunningServers) -> None:
+    reply = joined(servers.talk(f"e2e-kn-{uuid.uuid4().hex}", "iPhone丢了，里面Apple Pay绑着银行卡，怕被盗刷"))
+    assert "丢失模式" in reply and "account.apple.com" in reply, reply
+    assert "第一步：马上找发卡银行冻结银行卡" in reply and "钱包客服冻结账户" not in reply
+
+
+def test_a_huabei_case_climbs_to_the_consumer_finance_regulator_and_its_letter_goes_there(
+    servers: RunningServers,
+) -> None:
+    user = f"e2e-kn-{uuid.uuid4().hex}"
+    first = servers.talk(user, "花呗乱扣了我300块，客服一直不处理")
+    support = [
+        b["payload"]
+        for m in first
+        for b in m.get("buttons", [])
+        if b["payload"].startswith("/report_support_unresponsive")
+    ]
+    if support:  # two problems within the ambiguity threshold: the user picks the support one
+        servers.talk(user, support[0])
+    replies = [joined(servers.talk(user, "还是不行")) for _ in range(3)]
+    assert "找谁：12378" in replies[2] and "12363" not in "\n".join(replies), replies
+    messages = servers.talk(user, "帮我写投诉信")
+    for answer in ("昨天", "退款"):
+        if any(m.get("text", "").startswith("关于") for m in messages):
+            break
+        messages = servers.talk(user, answer)
+    cover = joined(messages[:1])
+    letter = next(m["text"] for m in messages if m.get("text", "").startswith("关于"))
+    assert "国家金融监督管理总局（12378）" in cover and "12363" not in letter
+    assert "花呗的经营机构（全称请照借款合同或用户协议填写）" in letter
+
+
 @pytest.mark.parametrize("intent", REPORTS)
 def test_every_report_answer_arrives_whole_in_one_wechat_passive_reply(
     servers: RunningServers, fake_wechat_api: FakeWeChatApi, intent: str

@@ -79,8 +79,25 @@ def test_an_earlier_complaint_moves_the_ladder_and_the_letter_goes_up_with_it(se
     messages = talk(servers, user, "赔偿损失")
     letter = letter_of(messages)
     assert "尊敬的市场监督管理部门（全国12315平台）" in letter and "被投诉方：财付通支付科技有限公司" in letter
+    assert "通讯地址：________" in letter  # 12315 refuses a complaint without the complainant's address
+    cover = joined(messages[:1])
+    assert "通讯地址" in cover and "三年" in cover
     assert "2,500.00元" in letter and "T20241118007" in letter and "（待补充）" in letter
     assert "联系平台客服（微信支付 95017）：2026年11月18日，工单号 T20241118007" in letter
+
+
+def test_a_deceived_transfer_letter_never_says_the_payment_was_unauthorised(servers: RunningServers) -> None:
+    user = f"e2e-letter-{uuid.uuid4().hex}"
+    story = "我被冒充客服的骗子骗了，在微信上自己转了3000块给他"
+    talk(servers, user, story)
+    messages = talk(servers, user, "帮我写投诉信")
+    for answer in ("昨天", "退款"):
+        if any(m.get("text", "").startswith("关于") for m in messages):
+            break
+        messages = talk(servers, user, answer)
+    letter = letter_of(messages)
+    assert "未经我本人授权" not in letter and "受骗后通过微信支付向对方转账或付款" in letter
+    assert f"（我的原话）「{story}」" in letter
 
 
 def test_stats_export_counts_the_conversations_cases(servers: RunningServers, tmp_path) -> None:
