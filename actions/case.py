@@ -147,7 +147,8 @@ class Case:
 
 
 _CLAUSES = re.compile(r"[，,。！!？?；;\n]")
-_DONE = re.compile(r"已经|已|过")
+# A step said done: "已经打过", "主管也找了", "12315 也没用" (taken and failed).
+_DONE = re.compile(r"已经|已|过|没用|不管用|没结果|没下文|找了|打了|去了|报了|试了|投诉了|反映了")
 _ASKING = re.compile(r"吗|么|要不要|需不需要|该不该|是否|能不能|可不可以|怎么")
 
 

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import case_replies, names
 from actions.base import CaseAction, OpenCase
-from actions.case import wait_status
+from actions.case import steps_said_done, wait_status
 from actions.conversation import date_of, first_entity_value, latest_text, message_date
 from actions.knowledge.store import KnowledgeStore
 from actions.problem_actions import give_next_step
@@ -35,6 +35,10 @@ class ActionRecordEarlierComplaint(CaseAction):
         status = wait_status(step, on, today)
         waiting = on is not None and status.days_left > 0
         tried = StepTried(step.key, on, ticket, STEP_OUTCOME_WAITING if waiting else STEP_OUTCOME_UNRESOLVED)
+        # Every other step the message names as done counts as taken too ("客服、主管、12315都找过了").
+        for other in steps_said_done(text, ladder):
+            if other.key != step.key:
+                case = case.with_taken(StepTried(other.key), ladder)
         case = case.with_taken(tried, ladder)
 
         dispatcher.utter_message(text=case_replies.step_recorded(step, platform, on, ticket))

@@ -8,9 +8,9 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import names, replies
-from actions.base import KnowledgeAction
-from actions.conversation import reported_problem
+from actions import case_replies, names, replies
+from actions.base import KnowledgeAction, case_ladder
+from actions.conversation import entity_values, reported_problem
 from actions.knowledge.store import KnowledgeStore
 
 
@@ -23,6 +23,11 @@ class ActionGiveHotline(KnowledgeAction):
     def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore
     ) -> List[Dict[Text, Any]]:
+        other = entity_values(tracker, names.ENTITY_OTHER_WALLET)
+        if other:  # a wallet we hold no facts for: say so, never the other wallets' numbers
+            dispatcher.utter_message(response=names.UTTER_NO_VERIFIED_FACTS, wallet=other[0])
+            dispatcher.utter_message(text=store.notice(names.NOTICE_OTHER_WALLET_ROUTE))
+            return []
         wallet = tracker.get_slot(names.SLOT_WALLET)
         platform = store.platform(wallet) if wallet else None
         if platform is not None:
@@ -81,10 +86,27 @@ class ActionAnswerAccountClosure(_GuidanceAction):
 
 
 class ActionAnswerLegalRights(_GuidanceAction):
-    """Consumer rights under 消费者权益保护法, with the not-legal-advice note."""
+    """Consumer rights under 消费者权益保护法, with the not-legal-advice note; inside an open case
+    ("我能起诉吗" about this top-up), the legal route of its ladder instead."""
 
     category_key = names.CATEGORY_LEGAL_RIGHTS
     with_legal_disclaimer = True
 
     def name(self) -> Text:
         return names.ACTION_ANSWER_LEGAL_RIGHTS
+
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore
+    ) -> List[Dict[Text, Any]]:
+        problem = tracker.get_slot(names.SLOT_PROBLEM)
+        if problem not in names.PROBLEM_BY_INTENT.values():
+            return super().answer(dispatcher, tracker, store)
+        wallet = tracker.get_slot(names.SLOT_WALLET)
+        ladder, _ = case_ladder(store, tracker, problem, wallet)
+        legal = next((step for step in ladder if step.key == names.STEP_LEGAL_ROUTE), None)
+        if legal is None:
+            return super().answer(dispatcher, tracker, store)
+        platform = store.platform(wallet) if wallet else None
+        dispatcher.utter_message(text=replies.step_card(legal, platform))
+        dispatcher.utter_message(text=case_replies.disclaimer(store.notice(names.NOTICE_LEGAL_DISCLAIMER)))
+        return []

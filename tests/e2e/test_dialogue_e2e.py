@@ -98,3 +98,15 @@ def test_a_victim_who_already_called_their_bank_is_not_told_the_number_is_wrong(
     assert reply.strip(), "no answer at all"
     assert not re.search(r"不是[^。\n]{0,12}客服电话", reply), reply
     assert "别拨" not in reply and "⚠️ 你说的" not in reply
+
+
+def test_an_unclear_message_inside_a_case_keeps_the_case_and_never_restarts(servers: RunningServers) -> None:
+    me = user()
+    assert "95188" in joined(servers.talk(me, "支付宝充值扣了钱没到账"))
+    replies = servers.talk(me, "/nlu_fallback")  # what the NLU says when it is unsure
+    reply = joined(replies)
+    assert "你的「支付宝 · 充值失败」问题" in reply and "我没太明白" not in reply, reply
+    titles = [b["title"] for m in replies for b in m.get("buttons", [])]
+    assert titles == ["还是没解决，下一步", "已经解决了", "帮我写投诉信", "换个问题"]
+    nxt = joined(servers.talk(me, "/ask_next_step"))
+    assert "第 2 步" in nxt, nxt
