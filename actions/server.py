@@ -21,6 +21,7 @@ from sanic.response import HTTPResponse
 
 from actions.base import knowledge_store
 from actions.knowledge.store import KnowledgeStoreUnavailable
+from assistant_core.masking import install_log_masking
 from assistant_core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--host", default=os.environ.get("SANIC_HOST", "127.0.0.1"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-8s %(name)s - %(message)s")
+    install_log_masking()  # phone numbers, e-mails, cards and codes never reach a log line
     app = build_app()
     state, _ = knowledge_health()
     logger.info("Knowledge store at start-up: %s", state)

@@ -101,8 +101,10 @@ def reminder_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database not in (None, "", ":memory:"):
             Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
-        return create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
-    return create_engine(url, future=True, pool_pre_ping=True)
+        return create_engine(
+            url, future=True, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": 30}
+        )
+    return create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
 
 
 class ReminderStore:

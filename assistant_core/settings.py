@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import secrets
 import shlex
 import sys
 from dataclasses import dataclass
@@ -48,6 +49,14 @@ def values(environ: Optional[Mapping[str, str]] = None, env_file: Optional[Path]
 def env(name: str, default: str = "", environ: Optional[Mapping[str, str]] = None) -> str:
     """One setting: the environment, then `.env`, then `default`; stripped."""
     return (values(environ).get(name) or default).strip()
+
+
+@functools.cache
+def log_pseudonym_salt() -> bytes:
+    """The key of log pseudonyms (`masking.log_id`): LOG_PSEUDONYM_SALT, or unset a random one per
+    process, so log lines can be linked within one process but to no user id. Read once."""
+    salt = env("LOG_PSEUDONYM_SALT")
+    return salt.encode("utf-8") if salt else secrets.token_bytes(32)
 
 
 def seed_path(environ: Optional[Mapping[str, str]] = None) -> Path:

@@ -24,7 +24,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine.url import make_url
 
-from assistant_core.masking import log_id
+from assistant_core.masking import install_log_masking, log_id
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +51,14 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             raise ValueError("tracker_store.url is empty: set TRACKER_STORE_URL (e.g. sqlite:///var/tracker.db).")
         url = make_url(host)
         logger.info("Tracker store: %s", url.render_as_string(hide_password=True))
+        # The Rasa server has no start-up hook of ours: the tracker store is the first of our code it
+        # runs, so phone numbers, e-mails and cards in any log line are masked from here on.
+        install_log_masking()
         # SQLTrackerStore uses a host containing "://" as the complete URL.
         super().__init__(domain=domain, dialect=url.get_backend_name(), host=host, event_broker=event_broker, **kwargs)
+        # A failed write must not log its parameters (the conversation's text); SQLAlchemy reads
+        # this attribute on every error and log line, so setting it after creation works.
+        self.engine.hide_parameters = True
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the turn's new events, or delete the conversation when the user asked for it."""

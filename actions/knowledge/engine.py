@@ -13,6 +13,8 @@ from sqlalchemy.pool import QueuePool
 
 def make_engine(url: str) -> Engine:
     """Create the engine for a database URL; SQLite files get their folder created."""
+    # hide_parameters: a failed query's error (and any SQL log line) shows the statement, never
+    # the values (order numbers, amounts, ticket ids, the user's words).
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         in_memory = parsed.database in (None, "", ":memory:")
@@ -21,7 +23,9 @@ def make_engine(url: str) -> Engine:
         # SQLAlchemy 1.4 gives file SQLite a NullPool: a new connection (and PRAGMA) per
         # query. The action server asks several per turn, so keep a small pool instead.
         pooling: dict[str, Any] = {} if in_memory else {"poolclass": QueuePool, "pool_size": 5}
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False}, **pooling)
+        engine = create_engine(
+            url, future=True, hide_parameters=True, connect_args={"check_same_thread": False}, **pooling
+        )
 
         @event.listens_for(engine, "connect")
         def _enforce_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
@@ -35,4 +39,4 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN")
 
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
+    return create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)

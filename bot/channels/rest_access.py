@@ -11,9 +11,21 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
-# Headers a reverse proxy adds: a request carrying one came from elsewhere, even if the
-# proxy itself connects from 127.0.0.1.
-PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+# Headers a reverse proxy, tunnel or CDN adds: a request carrying any of them (even empty) came
+# from elsewhere, even if the proxy itself connects from 127.0.0.1. Some add only Via or
+# X-Forwarded-Proto, so every X-Forwarded-* header counts.
+PROXY_HEADERS = (
+    "forwarded",
+    "via",
+    "x-real-ip",
+    "cf-connecting-ip",
+    "true-client-ip",
+    "x-client-ip",
+    "x-cluster-client-ip",
+    "x-original-forwarded-for",
+    "fastly-client-ip",
+)
+PROXY_HEADER_PREFIXES = ("x-forwarded-",)
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,12 @@ def bearer_token(authorization: Optional[str]) -> Optional[str]:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+def is_proxied(headers: Mapping[str, str]) -> bool:
+    """True when any proxy header is present, whatever its value or letter case."""
+    names = {name.lower() for name in headers}
+    return any(name in PROXY_HEADERS or name.startswith(PROXY_HEADER_PREFIXES) for name in names)
+
+
 def refusal(token: str, peer_address: Optional[str], headers: Mapping[str, str]) -> Optional[Refusal]:
     """None when the call may go on; otherwise why not.
 
@@ -53,6 +71,6 @@ def refusal(token: str, peer_address: Optional[str], headers: Mapping[str, str])
         return None
     if not is_loopback(peer_address):
         return Refusal(403, "the REST channel answers only this machine unless REST_API_TOKEN is set")
-    if any(headers.get(name) for name in PROXY_HEADERS):
+    if is_proxied(headers):
         return Refusal(403, "the REST channel is not for proxied callers unless REST_API_TOKEN is set")
     return None

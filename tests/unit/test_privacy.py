@@ -43,3 +43,41 @@ def test_order_numbers_hotlines_amounts_and_dates_are_kept(text: str) -> None:
 
 def test_card_masking_keeps_the_last_four_digits() -> None:
     assert mask_sensitive("卡号6222021234567890128").text.endswith("0128")
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("2024110312345678001 这笔没到账", "2024110312345678001"),  # passes Luhn, but no card starts with 20
+        ("1234567890123456789 充值没到账", "1234567890123456789"),
+        ("投诉单号 6222021234567890003 没人回", "6222021234567890003"),
+    ],
+)
+def test_order_numbers_without_a_card_cue_survive(text: str, kept: str) -> None:
+    assert mask_sensitive(text).text == text and kept in text
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "kind"),
+    [
+        ("卡号 6222  0212  3456  7890  128", "0212  3456", "card_number"),
+        ("流水显示6222021234567890128扣的钱", "6222021234567890128", "card_number"),
+        ("110101 19900307 7571", "19900307", "id_number"),
+        ("身份证110101900307757", "110101900307757", "id_number"),
+        ("482913 是验证码", "482913", "verification_code"),
+        ("密码 abc123", "abc123", "password"),
+        ("支付密码123456", "123456", "password"),
+    ],
+)
+def test_what_people_paste_is_masked_too(text: str, secret: str, kind: str) -> None:
+    result = mask_sensitive(text)
+    assert secret not in result.text and kind in result.kinds
+
+
+def test_a_password_becomes_three_stars_and_the_sentence_stays() -> None:
+    assert mask_sensitive("密码是abc123，帮我看看").text == "密码是***，帮我看看"
+
+
+def test_a_wrong_check_digit_is_an_id_number_only_after_the_word_id() -> None:
+    assert mask_sensitive("身份证110101199003077578").text == "身份证1101**********7578"
+    assert mask_sensitive("编码110101199003077578").text == "编码110101199003077578"

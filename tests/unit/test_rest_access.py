@@ -36,3 +36,30 @@ def test_bearer_token_is_read_from_the_header() -> None:
     assert bearer_token("Bearer abc") == "abc"
     assert bearer_token("bearer  abc ") == "abc"
     assert bearer_token("Bearer") is None and bearer_token(None) is None
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("Via", "1.1 tunnel"),
+        ("X-Forwarded-For", "203.0.113.9"),
+        ("X-Forwarded-Proto", "https"),
+        ("X-Forwarded-Host", "bot.example.com"),
+        ("X-Forwarded-Port", "443"),
+        ("Forwarded", "for=203.0.113.9;proto=https"),
+        ("X-Real-IP", "203.0.113.9"),
+        ("CF-Connecting-IP", "203.0.113.9"),
+        ("True-Client-IP", "203.0.113.9"),
+        ("X-Client-IP", "203.0.113.9"),
+        ("x-forwarded-proto", ""),  # present but empty: a proxy still added it
+    ],
+)
+def test_any_proxy_header_makes_a_local_connection_a_proxied_one(header: str, value: str) -> None:
+    refused = refusal("", "127.0.0.1", {"Host": "127.0.0.1:5005", header: value})
+    assert refused is not None and refused.status == 403 and "proxied" in refused.reason
+
+
+def test_a_bare_local_request_with_ordinary_headers_still_passes() -> None:
+    headers = {"Host": "127.0.0.1:5005", "Content-Type": "application/json", "User-Agent": "curl/8.5", "Accept": "*/*"}
+    assert refusal("", "127.0.0.1", headers) is None
+    assert refusal("", "::1", headers) is None
