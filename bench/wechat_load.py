@@ -19,7 +19,7 @@ import requests
 from assistant_core.apology import service_unavailable_text
 from scripts import wechat_sim
 
-TOKEN = "benchWeChatToken"
+TOKEN = "4eJMmUoowGwaXWGhaOzRLQXd47fgHLpj"  # 32 random letters and digits: start-up refuses a weak token
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APP_ID = "wx0bench000000001"
 APP_SECRET = "bench-wechat-app-secret"

@@ -1,7 +1,8 @@
 """Simulated WeChat server: talk to the running bot through its 公众号 webhook from a terminal.
 
-    make wechat-sim               plaintext mode; type a message, Enter sends it, Ctrl-D quits
-    make wechat-sim MODE=safe     safe (encrypted) mode; MODE=compat for compatible mode
+    make wechat-sim               type a message, Enter sends it, Ctrl-D quits; safe (encrypted)
+                                  mode when WECHAT_ENCODING_AES_KEY is set, plaintext mode otherwise
+    make wechat-sim MODE=compat   compatible mode (MODE=plain: plaintext, refused by a server with a key)
     make wechat-sim BENCH=200     webhook latency of 200 messages (p50/p95/max, count over 5 s)
 
 Each line becomes the XML WeChat would push (text message, increasing MsgId; a
@@ -39,8 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant_core import settings  # noqa: E402  (needs ROOT on sys.path)
-from bot.channels import wechat_protocol as protocol  # noqa: E402
 from assistant_core.apology import service_unavailable_text  # noqa: E402
+from bot.channels import wechat_protocol as protocol  # noqa: E402
 
 WEBHOOK_PATH = "/webhooks/wechat/webhook"
 DEFAULT_API_PORT = 5088
@@ -104,6 +105,10 @@ class SimSettings:
             app_secret=settings.env("WECHAT_APP_SECRET"),
             webhook_url=url or f"http://127.0.0.1:{port}{WEBHOOK_PATH}",
         )
+
+    def default_mode(self) -> str:
+        """Safe mode when the key is set (the channel then refuses plaintext), plaintext otherwise."""
+        return "safe" if self.aes_key and self.app_id else "plain"
 
     def problem(self, mode: str) -> str | None:
         """Why this mode cannot run with these settings, naming the key to set."""
@@ -319,8 +324,9 @@ class SimulatedWeChat:
 def _status_advice(status: int, content: bytes) -> str:
     """A one-line reason for a refused push, with the fix."""
     advice = {
-        403: "signature refused: WECHAT_TOKEN (and in safe/compat mode WECHAT_ENCODING_AES_KEY, WECHAT_APP_ID) "
-        "must equal the Rasa server's, and the clocks must agree",
+        403: "refused: WECHAT_TOKEN (and in safe/compat mode WECHAT_ENCODING_AES_KEY, WECHAT_APP_ID) "
+        "must equal the Rasa server's and the clocks must agree; a server with WECHAT_ENCODING_AES_KEY "
+        "refuses --mode plain",
         404: "no WeChat channel at this URL: is credentials.yml mounting bot.channels.wechat.WeChatInput?",
         503: "the channel is off or cannot decrypt: start the Rasa server with WECHAT_TOKEN "
         "(and for safe/compat mode WECHAT_ENCODING_AES_KEY and WECHAT_APP_ID) set",
@@ -446,7 +452,11 @@ def _api_port(requested: int | None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `make wechat-sim`."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mode", choices=MODES, default="plain", help="消息加解密方式: plain (明文), compat, safe")
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        help="消息加解密方式: plain (明文), compat, safe (default: safe when WECHAT_ENCODING_AES_KEY is set)",
+    )
     parser.add_argument("--bench", type=int, metavar="N", help="send N messages and print latency figures")
     parser.add_argument("--senders", type=int, default=50, help="distinct users in --bench (default 50)")
     parser.add_argument("--url", help=f"webhook URL (default http://127.0.0.1:$RASA_PORT{WEBHOOK_PATH})")
@@ -457,6 +467,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     config = SimSettings.from_env(args.url)
+    args.mode = args.mode or config.default_mode()
     problem = config.problem(args.mode)
     if problem:
         print(f"wechat-sim: {problem}", file=sys.stderr)

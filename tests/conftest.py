@@ -343,7 +343,7 @@ def breakable_servers(servers: RunningServers) -> Iterator[RunningServers]:
 # `servers` merges wechat_test_env() into its env: the WeChat channel is on there with these fixed
 # test keys, and its customer-service API calls go to a fake on loopback, never to WeChat.
 
-WECHAT_TEST_TOKEN = "e2eWeChatTestToken"
+WECHAT_TEST_TOKEN = "Qm7vT2kZ9pXw4RbN8sLc3HyJ6dFa1GeU"  # 32 random letters and digits: start-up refuses a weak token
 WECHAT_TEST_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 WECHAT_TEST_APP_ID = "wx0e2e000000000001"
 WECHAT_TEST_APP_SECRET = "e2e-wechat-app-secret"

@@ -1,8 +1,8 @@
 """WeChat official account (公众号) input channel, mounted at /webhooks/wechat/webhook.
 
 The connector only adapts the platform: signatures, parsing, rendering and
-crypto live in `wechat_protocol`, retry handling in `wechat_dedupe` and the
-customer-service API in `wechat_api`. What this module decides is timing:
+crypto live in `wechat_protocol`, retry and replay handling in `wechat_dedupe`
+and the customer-service API in `wechat_api`. What this module decides is timing:
 WeChat waits 5 s for a passive reply, so Rasa gets `reply_budget_seconds`;
 a later answer is sent through the customer-service API instead.
 """
@@ -28,8 +28,9 @@ from bot.channels import wechat_protocol as protocol
 from bot.channels.guard import handle_guarded
 from bot.channels.owner import PlatformRecipient, claim
 from bot.channels.wechat_api import CustomerServiceClient
-from bot.channels.wechat_dedupe import BoundedTTLMap, RequestDeduplicator
+from bot.channels.wechat_dedupe import BoundedTTLMap, NonceMemory, RequestDeduplicator
 from bot.channels.wechat_http import limit_body, read_body, text_response, xml_response
+from bot.channels.wechat_inbound import EncryptionNotConfigured, InboundReader, PlaintextRefused, ReplayGuard
 from bot.channels.wechat_push import WeChatPushOutput
 from bot.channels.wechat_settings import (
     BUTTON_MEMORY_SECONDS,
@@ -47,10 +48,6 @@ logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 Chunks = tuple[str, ...]
-
-
-class _EncryptionNotConfigured(Exception):
-    """A safe-mode body arrived but decryption is not configured."""
 
 
 class WeChatInput(InputChannel):
@@ -94,15 +91,18 @@ class WeChatInput(InputChannel):
             if settings.enabled and settings.encryption_enabled
             else None
         )
+        self._reader = InboundReader(self._cipher)
         if api is None and settings.api_enabled:
             api = CustomerServiceClient(settings.app_id, settings.app_secret, settings.api_base_url)
         self._api = api
+        # Retry cache entries outlive the nonce memory's (at most two windows), so a request that
+        # repeats a remembered (timestamp, nonce) always finds its answer here.
         self._dedupe: RequestDeduplicator[Chunks] = RequestDeduplicator(
-            BoundedTTLMap(ttl_seconds=max(600.0, 2 * settings.timestamp_window_seconds))
+            BoundedTTLMap(ttl_seconds=max(600.0, 2 * settings.timestamp_window_seconds)), describe=log_id
         )
+        self._replays = ReplayGuard(NonceMemory(settings.timestamp_window_seconds, clock=clock))
         self._buttons: BoundedTTLMap[str, dict[str, str]] = BoundedTTLMap(BUTTON_MEMORY_USERS, BUTTON_MEMORY_SECONDS)
         self._background: set[asyncio.Task[None]] = set()
-        self._warned_plain_compat = False
 
     # --- request handling --------------------------------------------------------
 
@@ -141,31 +141,6 @@ class WeChatInput(InputChannel):
             return text_response("missing echostr", 400)
         return text_response(echostr)
 
-    def _read_message(self, request: Request, body: bytes) -> tuple[protocol.InboundMessage, bool]:
-        """Parse (and decrypt) the body; returns the message and whether to encrypt the reply."""
-        fields = protocol.parse_fields(protocol.guard_body(body))
-        if request.args.get("encrypt_type", "raw").lower() != "aes":
-            return protocol.message_from_fields(fields), False
-        if self._cipher is None:
-            if "MsgType" in fields:  # compatible mode still carries the plaintext fields
-                if not self._warned_plain_compat:
-                    self._warned_plain_compat = True
-                    logger.warning(
-                        "WeChat sends encrypted messages (compatible mode) but decryption is "
-                        "off; answering in plaintext. Fix: set WECHAT_ENCODING_AES_KEY and "
-                        "WECHAT_APP_ID, or switch the account to plaintext mode."
-                    )
-                return protocol.message_from_fields(fields), False
-            raise _EncryptionNotConfigured
-        inner = self._cipher.decrypt(
-            protocol.encrypted_part(fields),
-            request.args.get("msg_signature", ""),
-            request.args.get("timestamp", ""),
-            request.args.get("nonce", ""),
-        )
-        inner_fields = protocol.parse_fields(protocol.guard_body(inner.encode("utf-8")))
-        return protocol.message_from_fields(inner_fields), True
-
     async def receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         """POST: one pushed message or event; answers within the reply budget."""
         started = time.monotonic()
@@ -175,7 +150,7 @@ class WeChatInput(InputChannel):
         if not self._authentic(request):
             return text_response("forbidden", 403)
         try:
-            message, encrypted = self._read_message(request, await read_body(request))
+            message, encrypted = self._reader.read(request, await read_body(request))
         except protocol.BodyTooLarge:
             logger.warning("Refused a WeChat webhook body over %d bytes.", protocol.MAX_BODY_BYTES)
             return text_response("payload too large", 413)
@@ -187,7 +162,16 @@ class WeChatInput(InputChannel):
                 exc,
             )
             return text_response("forbidden", 403)
-        except _EncryptionNotConfigured:
+        except PlaintextRefused as exc:
+            logger.warning(
+                "Refused %s from %s: WECHAT_ENCODING_AES_KEY is set, so only encrypted pushes with a "
+                "valid msg_signature are accepted. If this is WeChat, fix: set 公众号后台 → 基本配置 → "
+                "消息加解密方式 to 安全模式; for local plaintext testing leave WECHAT_ENCODING_AES_KEY empty.",
+                exc,
+                request.ip,
+            )
+            return text_response("forbidden", 403)
+        except EncryptionNotConfigured:
             logger.error(
                 "WeChat sends safe-mode (encrypted) messages but decryption is off, so users "
                 "get no answer. Fix: set WECHAT_ENCODING_AES_KEY and WECHAT_APP_ID."
@@ -197,6 +181,9 @@ class WeChatInput(InputChannel):
             logger.warning("Refused a malformed WeChat webhook body: %s", exc)
             return text_response("bad request", 400)
 
+        refusal = self._replays.refusal(request, message, message.dedupe_key in self._dedupe)
+        if refusal is not None:
+            return refusal
         budget = self.settings.reply_budget_seconds - (time.monotonic() - started)
         outcome = await self._dedupe.run(
             message.dedupe_key,
@@ -279,7 +266,7 @@ class WeChatInput(InputChannel):
                 "WeChat answer to message %s (%d part(s)) could not be sent: it was not ready "
                 "within the reply budget or did not fit one reply, and the customer-service "
                 "API is off. Fix: set WECHAT_APP_ID and WECHAT_APP_SECRET.",
-                message.dedupe_key,
+                log_id(message.dedupe_key),
                 len(chunks),
             )
             return

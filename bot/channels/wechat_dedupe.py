@@ -8,11 +8,17 @@ of them delivers it passively. If a waiter runs out of budget, or its client
 goes away, the result is handed to `deliver_later` (the customer-service API)
 and every other request for the key answers `success` instead, so the user
 gets the answer once.
+
+`NonceMemory` is the other half of repeated requests: it tells a retry of a
+message from a reused signature carrying another message.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
+import hashlib
+import hmac
 import logging
 import time
 from collections import OrderedDict
@@ -28,6 +34,9 @@ T = TypeVar("T")
 
 DEFAULT_MAX_ENTRIES = 10_000
 DEFAULT_TTL_SECONDS = 600.0
+# Signed requests remembered at once: at most 2 × the timestamp window of traffic (10 min at the
+# default 300 s), far more than one server process answers; about 25 MB when full.
+DEFAULT_MAX_NONCES = 100_000
 
 
 class BoundedTTLMap(Generic[K, V]):
@@ -101,13 +110,100 @@ class _Flight(Generic[T]):
     delivered: bool = False
 
 
+class NonceVerdict(enum.Enum):
+    """What a signed request's (timestamp, nonce) says about it."""
+
+    NEW = "new"  # not seen inside the window: go on
+    RETRY = "retry"  # seen with the same message: WeChat retrying with the same query string
+    REPLAY = "replay"  # seen with another message: a reused signature
+    FULL = "full"  # the memory holds only live entries: refuse rather than forget one
+
+
+class NonceMemory:
+    """The (timestamp, nonce) pairs of accepted requests, each kept until its timestamp goes stale.
+
+    The URL signature covers only token, timestamp and nonce, never the body, so whoever sees one
+    signed query string (a proxy log) could post any body under it while the timestamp is fresh.
+    Remembering the pair with the fingerprint of the message it carried closes that: the same pair
+    with another message is a replay. The same pair with the same message is let through: WeChat's
+    docs only say to de-duplicate retries by MsgId (quoted at https://blog.csdn.net/weixin_34038293/
+    article/details/90220037), and the Senparc
+    SDK's author writes that a retry repeats "包括MsgId等在内的所有文本内容"
+    (https://cnblogs.com/szw/p/4138516.html); nobody says whether the query string is signed afresh.
+    Either way the retry cache answers the retry, so Rasa sees the message once.
+    An entry must outlive the window in which its timestamp passes the freshness check, so a full
+    memory refuses new requests instead of dropping a live entry.
+    """
+
+    def __init__(
+        self,
+        window_seconds: float,
+        max_entries: int = DEFAULT_MAX_NONCES,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """`window_seconds` is the timestamp window; `clock` is wall time like WeChat's timestamps."""
+        if max_entries < 1 or window_seconds <= 0:
+            raise ValueError("max_entries must be >= 1 and window_seconds > 0")
+        self._window = window_seconds
+        self._max_entries = max_entries
+        self._clock = clock
+        self._seen: OrderedDict[bytes, tuple[float, bytes]] = OrderedDict()
+
+    def check(self, timestamp: str, nonce: str, fingerprint: bytes) -> NonceVerdict:
+        """Remember this request unless it repeats one; `timestamp` must already have passed the window check."""
+        now = self._clock()
+        self._forget(now, everything=False)
+        # Hashed so that an entry has a fixed size whatever the query string carried.
+        key = hashlib.sha256(f"{timestamp}\n{nonce}".encode()).digest()
+        seen = self._seen.get(key)
+        if seen is not None:
+            return NonceVerdict.RETRY if hmac.compare_digest(seen[1], fingerprint) else NonceVerdict.REPLAY
+        if len(self._seen) >= self._max_entries:
+            self._forget(now, everything=True)
+            if len(self._seen) >= self._max_entries:
+                return NonceVerdict.FULL
+        self._seen[key] = (int(timestamp) + self._window, fingerprint)
+        return NonceVerdict.NEW
+
+    def _forget(self, now: float, everything: bool) -> None:
+        """Drop entries whose timestamp can no longer pass the window check.
+
+        Entries are in arrival order, not expiry order (timestamps may be up to a window in the
+        future), so the cheap pass stops at the first live entry; the full sweep runs only when full.
+        """
+        if everything:
+            self._seen = OrderedDict((k, v) for k, v in self._seen.items() if v[0] >= now)
+            return
+        while self._seen:
+            key, (expires_at, _) = next(iter(self._seen.items()))
+            if expires_at >= now:
+                break
+            del self._seen[key]
+
+    def __len__(self) -> int:
+        """Requests remembered (some may have expired behind a live one)."""
+        return len(self._seen)
+
+
 class RequestDeduplicator(Generic[T]):
     """Runs the work for each key once and shares its result between retries."""
 
-    def __init__(self, flights: Optional[BoundedTTLMap[str, "_Flight[T]"]] = None) -> None:
-        """Create an empty deduplicator; `flights` sets its size, lifetime and clock."""
+    def __init__(
+        self,
+        flights: Optional[BoundedTTLMap[str, "_Flight[T]"]] = None,
+        describe: Callable[[str], str] = str,
+    ) -> None:
+        """Create an empty deduplicator; `flights` sets its size, lifetime and clock.
+
+        `describe` turns a key into what the log shows (keys may hold a user's id).
+        """
         self._flights: BoundedTTLMap[str, _Flight[T]] = flights if flights is not None else BoundedTTLMap()
+        self._describe = describe
         self._background: set[asyncio.Task[None]] = set()
+
+    def __contains__(self, key: object) -> bool:
+        """True while `key` is in flight or its result is remembered."""
+        return isinstance(key, str) and self._flights.get(key) is not None
 
     async def run(
         self,
@@ -150,7 +246,7 @@ class RequestDeduplicator(Generic[T]):
         if flight.handed_off or flight.delivered:
             return
         flight.handed_off = True
-        task = asyncio.ensure_future(self._deliver_when_ready(key, flight.task, deliver_later))
+        task = asyncio.ensure_future(self._deliver_when_ready(self._describe(key), flight.task, deliver_later))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 

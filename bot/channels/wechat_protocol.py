@@ -76,14 +76,18 @@ class InboundMessage:
 
     @property
     def dedupe_key(self) -> str:
-        """MsgId for messages; FromUserName + CreateTime for events (WeChat's rule), plus the event name.
-
-        The event name keeps two different events of the same second apart (subscribe, then a menu
-        click); a retry repeats the same event, so it still matches.
-        """
+        """FromUserName + MsgId for messages (MsgId alone would hand a second sender reusing it the
+        first sender's cached reply); FromUserName + CreateTime + event name for events (two events
+        of one second stay apart; a retry repeats the same event, so it still matches)."""
         if self.msg_id:
-            return f"msg:{self.msg_id}"
+            return f"msg:{self.openid}:{self.msg_id}"
         return f"evt:{self.openid}:{self.create_time}:{self.event}"
+
+    @property
+    def fingerprint(self) -> bytes:
+        """SHA-256 of every field the channel reads, over the parsed (in safe mode, decrypted)
+        message: equal for a retry, even one WeChat encrypted afresh; different for any other body."""
+        return hashlib.sha256(repr(self).encode("utf-8")).digest()
 
 
 # --- signatures -------------------------------------------------------------

@@ -3,7 +3,9 @@ its start-up report, and the fixed texts it sends for non-text messages."""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +27,22 @@ DEFAULT_TIMESTAMP_WINDOW_SECONDS = 300.0
 BUTTON_MEMORY_SECONDS = 3600.0
 BUTTON_MEMORY_USERS = 10_000
 
+# WeChat's 令牌(Token) field takes 3–32 letters and digits; anything shorter than its maximum is
+# easier to guess, and the token is all that stands between a plaintext-mode webhook and forgery.
+TOKEN_LENGTH = 32
+TOKEN_COMMAND = (
+    'python -c "import secrets, string; '
+    "print(''.join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32)))\""
+)
+_TOKEN_CHARACTERS = re.compile(r"[A-Za-z0-9]+")
+# Words people put in tokens; five letters or more, so that a token from TOKEN_COMMAND holds one by
+# chance about once in 200 000 draws (measured).
+_TOKEN_WORDS = (
+    "wechat", "weixin", "token", "passw", "secret", "changeme", "example", "admin", "qwert", "asdfg",
+    "hello", "welcome", "default", "local", "wallet", "robot",
+)  # fmt: skip
+_MIN_DISTINCT_CHARACTERS = 10
+_MAX_RUN = 5  # "abcdef", "654321" or "aaaaaa" (six in a row) mark a typed token
 
 
 @dataclass(frozen=True)
@@ -84,6 +102,13 @@ class WeChatSettings:
             found.append("timestamp_window_seconds (credentials.yml) must be positive; 300 is a good value.")
         if not self.enabled:
             return found
+        weakness = token_weakness(self.token)
+        if weakness:
+            found.append(
+                f"WECHAT_TOKEN is refused ({weakness}): whoever guesses the token can post as any follower. "
+                f"Fix: generate one with {TOKEN_COMMAND}, put it in .env as WECHAT_TOKEN and in "
+                "公众号后台 → 设置与开发 → 基本配置 → 服务器配置 → 令牌(Token)."
+            )
         if self.encoding_aes_key and not protocol.valid_aes_key(self.encoding_aes_key):
             found.append(
                 "WECHAT_ENCODING_AES_KEY must be the 43-character EncodingAESKey from "
@@ -101,6 +126,43 @@ class WeChatSettings:
         if not self.api_base_url.startswith(("https://", "http://")):
             found.append("WECHAT_API_BASE_URL must start with https:// (default https://api.weixin.qq.com).")
         return found
+
+
+def _longest_run(token: str) -> int:
+    """Length of the longest stretch of repeated or consecutive characters ("aaa", "abc", "321")."""
+    longest = run = min(len(token), 1)
+    step = None
+    for previous, current in itertools.pairwise(token):
+        difference = ord(current) - ord(previous)
+        if difference not in (-1, 0, 1):
+            run, step = 1, None
+            continue
+        run = run + 1 if difference == step else 2
+        step = difference
+        longest = max(longest, run)
+    return longest
+
+
+def token_weakness(token: str) -> str | None:
+    """Why `token` is too weak to sign WeChat's requests, or None for a random 32-character one."""
+    if len(token) > TOKEN_LENGTH:
+        return f"it has {len(token)} characters, but WeChat's Token field takes at most {TOKEN_LENGTH}"
+    if len(token) < TOKEN_LENGTH:
+        return f"it has {len(token)} characters; use {TOKEN_LENGTH} random letters and digits, WeChat's maximum"
+    if not _TOKEN_CHARACTERS.fullmatch(token):
+        return "WeChat's Token field takes letters and digits only"
+    kinds = sum(any(test(c) for c in token) for test in (str.islower, str.isupper, str.isdigit))
+    if kinds < 2:
+        return "it has only one kind of character (only lowercase, only capitals or only digits)"
+    if len(set(token)) < _MIN_DISTINCT_CHARACTERS:
+        return f"it repeats a few characters ({len(set(token))} different ones)"
+    lowered = token.lower()
+    word = next((w for w in _TOKEN_WORDS if w in lowered), None)
+    if word:
+        return f"it contains the word {word!r}"
+    if _longest_run(token) > _MAX_RUN:
+        return "it contains a typed sequence such as 'abcdef' or '123456'"
+    return None
 
 
 def credential_seconds(credentials: Mapping[str, Any], key: str, default: float) -> float:
@@ -126,9 +188,10 @@ def log_modes(settings: WeChatSettings) -> None:
         )
         return
     encryption = (
-        "plaintext, compatible and safe mode"
+        "safe and compatible mode, only encrypted pushes signed with msg_signature (plaintext pushes get 403)"
         if settings.encryption_enabled
-        else "plaintext mode only (for compatible/safe mode set WECHAT_ENCODING_AES_KEY and WECHAT_APP_ID)"
+        else "plaintext mode, for local testing only (for production set WECHAT_ENCODING_AES_KEY and "
+        "WECHAT_APP_ID and choose 安全模式)"
     )
     api = (
         "on"

@@ -7,6 +7,8 @@ customer-service API by a local aiohttp fake; nothing leaves 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import logging
+import secrets
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -29,7 +31,7 @@ from bot.channels.wechat_settings import WeChatSettings
 from tests.channels.conftest import serve_channels
 from tests.fakes import FakeAgent, FakeWeChatApi, silent
 
-TOKEN = "wechatTestToken1"
+TOKEN = "jw745hAWoqgfDjXQzos1s2EjJ5g61Iqq"  # 32 random letters and digits, as start-up demands
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APP_ID = "wx1234567890abcdef"
 APP_SECRET = "app-secret"
@@ -68,8 +70,10 @@ class Bot:
     channel: WeChatInput
 
     @staticmethod
-    def signed(timestamp: int | None = None, nonce: str = "1357924680") -> dict[str, str]:
+    def signed(timestamp: int | None = None, nonce: str | None = None) -> dict[str, str]:
+        """WeChat's query string; a fresh nonce each time, as WeChat draws one per request."""
         ts = str(int(time.time()) if timestamp is None else timestamp)
+        nonce = str(secrets.randbelow(10**10)) if nonce is None else nonce
         return {"signature": protocol.url_signature(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce}
 
     async def get(self, params: dict[str, str]) -> tuple[int, str]:
@@ -100,12 +104,13 @@ async def make_bot(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotFactory]
     cleanups: list[Callable[[], Awaitable[None]]] = []
 
     async def make(rasa: FakeAgent | None = None, **overrides: Any) -> Bot:
+        """A bot in plaintext mode (no EncodingAESKey) unless `encoding_aes_key=AES_KEY` is passed."""
         api = FakeWeChatApi(APP_ID, APP_SECRET)
         settings = WeChatSettings(
             token=TOKEN,
             app_id=APP_ID,
             app_secret=APP_SECRET,
-            encoding_aes_key=AES_KEY,
+            encoding_aes_key="",
             api_base_url=await api.start(),
             reply_budget_seconds=1.0,
         )
@@ -341,17 +346,23 @@ async def test_without_token_the_channel_answers_503(make_bot: BotFactory) -> No
 # --- encrypted modes --------------------------------------------------------------------------------
 
 
-def encrypted_request(bot: Bot, inner_xml: str, compatible: bool = False) -> tuple[str, dict[str, str]]:
-    """Encrypt like WeChat does: body with <Encrypt>, msg_signature in the query."""
-    timestamp, nonce = str(int(time.time())), "246813579"
-    envelope = xmltodict.parse(WeChatCrypto(TOKEN, AES_KEY, APP_ID).encrypt_message(inner_xml, nonce, timestamp))["xml"]
+def encrypted_request(
+    bot: Bot, inner_xml: str, compatible: bool = False, timestamp: int | None = None, nonce: str | None = None
+) -> tuple[str, dict[str, str]]:
+    """Encrypt like WeChat does: body with <Encrypt>, msg_signature in the query (fresh nonce unless given)."""
+    timestamp_text = str(int(time.time()) if timestamp is None else timestamp)
+    nonce = str(secrets.randbelow(10**10)) if nonce is None else nonce
+    timestamp = int(timestamp_text)
+    envelope = xmltodict.parse(WeChatCrypto(TOKEN, AES_KEY, APP_ID).encrypt_message(inner_xml, nonce, timestamp_text))[
+        "xml"
+    ]
     encrypted = f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>"
     if compatible:  # the plaintext fields travel alongside the encrypted copy
         body = inner_xml[: -len("</xml>")] + encrypted
     else:
         body = f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>" + encrypted
     params = {
-        **bot.signed(int(timestamp), nonce),
+        **bot.signed(timestamp, nonce),
         "encrypt_type": "aes",
         "msg_signature": envelope["MsgSignature"],
         "openid": OPENID,
@@ -369,7 +380,7 @@ def decrypt_reply(reply: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("compatible", [False, True], ids=["safe", "compatible"])
 async def test_encrypted_request_gets_an_encrypted_reply_that_decrypts(make_bot: BotFactory, compatible: bool) -> None:
-    bot = await make_bot()
+    bot = await make_bot(encoding_aes_key=AES_KEY)
     body, params = encrypted_request(bot, text_xml("京东钱包充值失败"), compatible)
     status, reply = await bot.post(body, params)
     assert status == 200
@@ -380,11 +391,150 @@ async def test_encrypted_request_gets_an_encrypted_reply_that_decrypts(make_bot:
 
 
 async def test_encrypted_request_with_forged_msg_signature_is_forbidden(make_bot: BotFactory) -> None:
-    bot = await make_bot()
+    bot = await make_bot(encoding_aes_key=AES_KEY)
     body, params = encrypted_request(bot, text_xml("伪造"))
     params["msg_signature"] = "0" * 40
     status, _ = await bot.post(body, params)
     assert status == 403 and bot.rasa.received == []
+
+
+async def test_url_verification_works_in_safe_mode_too(make_bot: BotFactory) -> None:
+    bot = await make_bot(encoding_aes_key=AES_KEY)
+    status, body = await bot.get({**bot.signed(), "echostr": "8156924839238479"})
+    assert (status, body) == (200, "8156924839238479")
+
+
+@pytest.mark.parametrize("encrypt_type", [None, "aes"], ids=["raw", "claims-aes"])
+async def test_plaintext_push_is_forbidden_when_the_aes_key_is_set(
+    make_bot: BotFactory, caplog: pytest.LogCaptureFixture, encrypt_type: str | None
+) -> None:
+    bot = await make_bot(encoding_aes_key=AES_KEY)
+    params = {**bot.signed(), **({"encrypt_type": encrypt_type} if encrypt_type else {})}
+    caplog.set_level(logging.WARNING)
+    status, _ = await bot.post(text_xml("明文消息"), params)
+    assert status == 403 and bot.rasa.received == []
+    assert "plaintext push" in caplog.text and "WECHAT_ENCODING_AES_KEY" in caplog.text and "安全模式" in caplog.text
+
+
+async def test_encrypted_push_without_msg_signature_is_forbidden(
+    make_bot: BotFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = await make_bot(encoding_aes_key=AES_KEY)
+    body, params = encrypted_request(bot, text_xml("没有签名"))
+    del params["msg_signature"]
+    caplog.set_level(logging.WARNING)
+    status, _ = await bot.post(body, params)
+    assert status == 403 and bot.rasa.received == []
+    assert "without msg_signature" in caplog.text
+
+
+async def test_msg_signature_of_one_push_does_not_cover_another_body(make_bot: BotFactory) -> None:
+    bot = await make_bot(encoding_aes_key=AES_KEY)
+    _, params = encrypted_request(bot, text_xml("原来的消息", msg_id="6912000000000000201"))
+    other, _ = encrypted_request(
+        bot,
+        text_xml("换掉的消息", msg_id="6912000000000000202"),
+        timestamp=int(params["timestamp"]),
+        nonce=params["nonce"],
+    )
+    status, _ = await bot.post(other, params)  # URL signature valid, msg_signature made for another <Encrypt>
+    assert status == 403 and bot.rasa.received == []
+
+
+async def test_compatible_mode_with_the_key_reads_only_the_signed_encrypted_copy(make_bot: BotFactory) -> None:
+    bot = await make_bot(encoding_aes_key=AES_KEY)
+    body, params = encrypted_request(bot, text_xml("真的内容"), compatible=True)
+    tampered = body.replace("真的内容", "改过的内容", 1)  # the plaintext copy, which nothing signs
+    assert tampered != body
+    status, reply = await bot.post(tampered, params)
+    assert status == 200 and decrypt_reply(reply)["Content"] == "收到：真的内容"
+    assert [m.text for m in bot.rasa.received] == ["真的内容"]
+
+
+# --- replays and retries ------------------------------------------------------------------------------
+
+OTHER_OPENID = "oOther_77a1e0_openid"
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        text_xml("冒充的第二条", msg_id="6912000000000000302"),
+        text_xml("同一个MsgId换了内容", msg_id="6912000000000000301"),
+        text_xml("第一条", msg_id="6912000000000000301").replace(OPENID, OTHER_OPENID),
+    ],
+    ids=["new-message", "same-msgid-new-content", "same-message-other-sender"],
+)
+async def test_replayed_nonce_with_another_body_is_forbidden(
+    make_bot: BotFactory, caplog: pytest.LogCaptureFixture, second: str
+) -> None:
+    bot = await make_bot()
+    params = bot.signed()
+    status, _ = await bot.post(text_xml("第一条", msg_id="6912000000000000301"), params)
+    assert status == 200
+    caplog.set_level(logging.WARNING)
+    status, body = await bot.post(second, params)
+    assert status == 403 and "收到" not in body
+    assert [m.text for m in bot.rasa.received] == ["第一条"]
+    assert "replay" in caplog.text and "another message" in caplog.text
+
+
+async def test_safe_mode_nonce_reused_by_another_validly_signed_message_is_forbidden(make_bot: BotFactory) -> None:
+    bot = await make_bot(encoding_aes_key=AES_KEY)
+    first, params = encrypted_request(bot, text_xml("第一条", msg_id="6912000000000000311"))
+    other, other_params = encrypted_request(
+        bot,
+        text_xml("第二条", msg_id="6912000000000000312"),
+        timestamp=int(params["timestamp"]),
+        nonce=params["nonce"],
+    )
+    assert (await bot.post(first, params))[0] == 200
+    assert (await bot.post(other, other_params))[0] == 403  # both signatures valid: only the nonce memory refuses
+    assert [m.text for m in bot.rasa.received] == ["第一条"]
+
+
+@pytest.mark.parametrize("same_query", [True, False], ids=["same-nonce", "new-nonce"])
+async def test_genuine_retry_gets_the_same_reply_not_403(make_bot: BotFactory, same_query: bool) -> None:
+    bot = await make_bot(FakeAgent(delay=0.3))
+    body = text_xml("客服一直不处理", msg_id="6912000000000000401")
+    params = bot.signed()
+
+    def retry_params() -> dict[str, str]:
+        return params if same_query else bot.signed()
+
+    in_flight = await asyncio.gather(bot.post(body, params), bot.post(body, retry_params()))
+    after = await bot.post(body, retry_params())  # a retry after the answer went out
+    assert [status for status, _ in [*in_flight, after]] == [200, 200, 200]
+    contents = {fields_of(reply)["Content"] for _, reply in in_flight if reply != "success"}
+    assert contents == {"收到：客服一直不处理"}
+    assert fields_of(after[1])["Content"] == "收到：客服一直不处理"
+    assert len(bot.rasa.received) == 1
+
+
+async def test_safe_mode_retry_encrypted_afresh_under_the_same_nonce_gets_the_same_reply(make_bot: BotFactory) -> None:
+    bot = await make_bot(encoding_aes_key=AES_KEY)
+    inner = text_xml("零钱被盗刷了", msg_id="6912000000000000501")
+    first, params = encrypted_request(bot, inner)
+    again, again_params = encrypted_request(bot, inner, timestamp=int(params["timestamp"]), nonce=params["nonce"])
+    assert again != first  # new random prefix, so a new <Encrypt> and msg_signature
+    replies = [await bot.post(first, params), await bot.post(again, again_params)]
+    assert [status for status, _ in replies] == [200, 200]
+    assert [decrypt_reply(reply)["Content"] for _, reply in replies] == ["收到：零钱被盗刷了"] * 2
+    assert len(bot.rasa.received) == 1
+
+
+async def test_two_senders_reusing_one_msgid_each_get_their_own_reply(make_bot: BotFactory) -> None:
+    bot = await make_bot()
+    mine = text_xml("我是第一个用户", msg_id="6912000000000000601")
+    theirs = text_xml("我是另一个用户", msg_id="6912000000000000601").replace(OPENID, OTHER_OPENID)
+    answers = []
+    for body in (mine, theirs):
+        status, reply = await bot.post(body)
+        assert status == 200
+        fields = fields_of(reply)
+        answers.append((fields["ToUserName"], fields["Content"]))
+    assert answers == [(OPENID, "收到：我是第一个用户"), (OTHER_OPENID, "收到：我是另一个用户")]
+    assert [m.sender_id for m in bot.rasa.received] == [f"wechat:{OPENID}", f"wechat:{OTHER_OPENID}"]
 
 
 async def test_compatible_mode_without_aes_key_still_answers_in_plaintext(make_bot: BotFactory) -> None:
@@ -442,3 +592,36 @@ def test_settings_that_cannot_work_stop_start_up_naming_the_key(
     set_env(monkeypatch, **env)
     with pytest.raises(RasaException, match=named):
         WeChatInput.from_credentials(credentials)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "wechatTestToken1",  # short
+        "e2eWeChatTestToken",
+        "Xk7Qm2Vp9Lr4Ts8Wy3Zb6Nc1Hd5Gf0J",  # 31 characters
+        "Xk7Qm2Vp9Lr4Ts8Wy3Zb6Nc1Hd5Gf0JqAb",  # 34: WeChat's field takes at most 32
+        "Xk7Qm2Vp9Lr4Ts8W-3Zb6Nc1Hd5Gf0Jq",  # not only letters and digits
+        "abcdefghijklmnopqrstuvwxyzabcdef",  # one case of letters
+        "12345678901234567890123456789012",
+        "aB3aB3aB3aB3aB3aB3aB3aB3aB3aB3aB",  # few different characters
+        "MyWeChatTokenForTheWalletBot2024",  # words
+        "Password1Password1Password1Passw",
+        "Zq81abcdefgh9XkLmN2pQr3sT4uV5wY6",  # a typed run
+    ],
+)
+def test_weak_token_stops_start_up_naming_the_key_and_how_to_make_one(
+    monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    set_env(monkeypatch, WECHAT_TOKEN=token)
+    with pytest.raises(RasaException) as refused:
+        WeChatInput.from_credentials(None)
+    assert "WECHAT_TOKEN" in str(refused.value) and "secrets.choice" in str(refused.value)
+
+
+def test_strong_random_tokens_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    for token in [TOKEN, *("".join(secrets.choice(alphabet) for _ in range(32)) for _ in range(50))]:
+        set_env(monkeypatch, WECHAT_TOKEN=token, WECHAT_APP_ID=APP_ID, WECHAT_ENCODING_AES_KEY=AES_KEY)
+        channel = WeChatInput.from_credentials(None)
+        assert isinstance(channel, WeChatInput) and channel.settings.enabled, token

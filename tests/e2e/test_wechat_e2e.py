@@ -1,17 +1,19 @@
 """WeChat 公众号 channel end to end: real WeChat pushes to the running Rasa and action servers.
 
-The shared servers run with the fixed WECHAT_* test keys of conftest; answers the
-channel sends later go to the fake customer-service API on loopback.
+The shared servers run with the fixed WECHAT_* test keys of conftest, EncodingAESKey included, so
+the channel accepts only safe/compatible-mode pushes; answers it sends later go to the fake
+customer-service API on loopback. Each push gets a fresh nonce, as WeChat draws one per request.
 """
 
 from __future__ import annotations
 
+import secrets
 import subprocess
 import sys
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import pytest
 import requests
@@ -62,13 +64,19 @@ def signed(openid: str, timestamp: str, nonce: str) -> Dict[str, str]:
     }
 
 
+def new_nonce() -> str:
+    return str(secrets.randbelow(10**10))
+
+
 def plaintext_request(openid: str, content: str) -> Tuple[str, Dict[str, str]]:
-    return text_push(openid, content), signed(openid, str(int(time.time())), "1357924680")
+    return text_push(openid, content), signed(openid, str(int(time.time())), new_nonce())
 
 
-def safe_mode_request(openid: str, content: str) -> Tuple[str, Dict[str, str]]:
+def safe_mode_request(
+    openid: str, content: str, timestamp: Optional[str] = None, nonce: Optional[str] = None
+) -> Tuple[str, Dict[str, str]]:
     """Encrypted like WeChat in 安全模式: only ToUserName and Encrypt in the body, msg_signature in the query."""
-    timestamp, nonce = str(int(time.time())), "246813579"
+    timestamp, nonce = timestamp or str(int(time.time())), nonce or new_nonce()
     crypto = WeChatCrypto(WECHAT_TEST_TOKEN, WECHAT_TEST_AES_KEY, WECHAT_TEST_APP_ID)
     envelope = xmltodict.parse(crypto.encrypt_message(text_push(openid, content), nonce, timestamp))["xml"]
     body = (
@@ -110,12 +118,12 @@ def what_the_user_reads(
 
 
 def say(servers: RunningServers, openid: str, content: str) -> Tuple[str, float]:
-    """A plaintext text message; the passive reply's Content and the webhook latency."""
-    status, reply, seconds = post(servers, *plaintext_request(openid, content))
+    """A safe-mode text message; the decrypted passive reply's Content and the webhook latency."""
+    status, reply, seconds = post(servers, *safe_mode_request(openid, content))
     assert status == 200, reply
     if reply == protocol.SUCCESS:  # slower than the reply budget: everything comes through the API
         return "", seconds
-    fields = reply_fields(reply)
+    fields = decrypt(reply)
     assert (fields["ToUserName"], fields["FromUserName"], fields["MsgType"]) == (openid, ACCOUNT, "text")
     return fields["Content"], seconds
 
@@ -128,7 +136,7 @@ def user_texts_seen_by_rasa(servers: RunningServers, openid: str) -> List[str]:
     return [e.get("text") for e in response.json().get("events", []) if e.get("event") == "user"]
 
 
-def test_plaintext_message_gets_the_alipay_hotline_within_the_deadline(
+def test_message_gets_the_alipay_hotline_within_the_deadline(
     servers: RunningServers, fake_wechat_api: FakeWeChatApi
 ) -> None:
     openid = new_openid()
@@ -152,6 +160,25 @@ def test_safe_mode_message_gets_an_encrypted_reply_that_decrypts(
     answer = what_the_user_reads(fields["Content"], fake_wechat_api, openid, lambda text: "95017" in text)
     assert "95017" in answer
     assert user_texts_seen_by_rasa(servers, openid) == ["我的微信零钱被盗刷了"]
+
+
+def test_plaintext_push_is_forbidden_because_the_servers_have_an_aes_key(servers: RunningServers) -> None:
+    openid = new_openid()
+    status, _, _ = post(servers, *plaintext_request(openid, "明文消息"))
+    assert status == 403
+    assert user_texts_seen_by_rasa(servers, openid) == []
+
+
+def test_replayed_nonce_with_another_body_is_forbidden(servers: RunningServers) -> None:
+    openid = new_openid()
+    body, params = safe_mode_request(openid, "我用支付宝充值失败了")
+    assert post(servers, body, params)[0] == 200
+    assert post(servers, body, params)[0] == 200  # WeChat retrying: the same answer, Rasa sees it once
+    # Another message under the same timestamp and nonce, both signatures valid: only the nonce
+    # memory can tell it from a retry.
+    other, other_params = safe_mode_request(openid, "冒充的消息", params["timestamp"], params["nonce"])
+    assert post(servers, other, other_params)[0] == 403
+    assert user_texts_seen_by_rasa(servers, openid) == ["我用支付宝充值失败了"]
 
 
 def test_forged_signatures_are_forbidden_and_never_reach_rasa(servers: RunningServers) -> None:

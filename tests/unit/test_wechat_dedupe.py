@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.channels.wechat_dedupe import BoundedTTLMap, Outcome, RequestDeduplicator
+from bot.channels.wechat_dedupe import BoundedTTLMap, NonceMemory, NonceVerdict, Outcome, RequestDeduplicator
 
 
 class FakeClock:
@@ -151,3 +151,54 @@ def test_bounded_ttl_map() -> None:
     assert list(memory) == ["u4"]
     with pytest.raises(ValueError):
         BoundedTTLMap(max_entries=0)
+
+
+async def test_deduplicator_knows_its_keys_and_logs_them_as_described(caplog: pytest.LogCaptureFixture) -> None:
+    dedupe: RequestDeduplicator[str] = RequestDeduplicator(describe=lambda key: "conv-hidden")
+    assert "msg:oUser:1" not in dedupe
+    caplog.set_level(logging.ERROR)
+    await dedupe.run("msg:oUser:1", Work(delay=0.01), 0.0, Deliveries(fail=True))
+    assert "msg:oUser:1" in dedupe and "msg:oOther:1" not in dedupe
+    await dedupe.drain()
+    assert "conv-hidden" in caplog.text and "oUser" not in caplog.text
+
+
+# --- nonce memory: replays of a signed query string -------------------------------------------------
+
+
+def test_nonce_memory_tells_a_retry_from_a_replay() -> None:
+    clock = FakeClock()
+    nonces = NonceMemory(window_seconds=300, clock=clock)
+    assert nonces.check("1000", "111", b"message-a") is NonceVerdict.NEW
+    assert nonces.check("1000", "111", b"message-a") is NonceVerdict.RETRY
+    assert nonces.check("1000", "111", b"message-b") is NonceVerdict.REPLAY
+    # The pair is what the signature covers: the same nonce at another timestamp is another request.
+    assert nonces.check("1001", "111", b"message-b") is NonceVerdict.NEW
+    assert nonces.check("1000", "222", b"message-b") is NonceVerdict.NEW
+
+
+def test_nonces_are_remembered_exactly_as_long_as_their_timestamp_is_fresh() -> None:
+    clock = FakeClock()
+    nonces = NonceMemory(window_seconds=300, clock=clock)
+    nonces.check("1000", "111", b"a")
+    nonces.check("1200", "222", b"a")  # from a clock 200 s ahead of ours
+    clock.now = 1300.0  # timestamp 1000 is still fresh (|1300 - 1000| <= 300)
+    assert nonces.check("1000", "111", b"b") is NonceVerdict.REPLAY
+    clock.now = 1301.0  # stale now: the timestamp check refuses it, the memory may forget it
+    nonces.check("1300", "333", b"a")
+    assert nonces.check("1200", "222", b"b") is NonceVerdict.REPLAY
+    assert len(nonces) == 2
+
+
+def test_full_nonce_memory_refuses_rather_than_forgetting_a_live_entry() -> None:
+    clock = FakeClock()
+    nonces = NonceMemory(window_seconds=300, max_entries=2, clock=clock)
+    nonces.check("1100", "1", b"a")  # expires last, and sits first in arrival order
+    nonces.check("1000", "2", b"a")
+    assert nonces.check("1000", "3", b"a") is NonceVerdict.FULL
+    assert nonces.check("1100", "1", b"x") is NonceVerdict.REPLAY  # still remembered
+    clock.now = 1301.0  # "2" went stale behind the live "1": the full sweep makes room
+    assert nonces.check("1300", "3", b"a") is NonceVerdict.NEW
+    assert nonces.check("1100", "1", b"x") is NonceVerdict.REPLAY
+    with pytest.raises(ValueError):
+        NonceMemory(window_seconds=0)

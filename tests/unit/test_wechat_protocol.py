@@ -135,7 +135,17 @@ def test_text_message_is_parsed() -> None:
         msg_id="6912345678901234567",
         content="支付宝充值失败 <急>",
     )
-    assert message.dedupe_key == "msg:6912345678901234567"
+    assert message.dedupe_key == f"msg:{OPENID}:6912345678901234567"
+
+
+def test_messages_are_keyed_by_sender_and_msgid_and_fingerprinted_by_content() -> None:
+    body = inbound("text", "<Content><![CDATA[充值失败]]></Content>")
+    message = p.parse_message(body)
+    other_sender = p.parse_message(body.replace(OPENID, "oSomeoneElse"))
+    assert other_sender.msg_id == message.msg_id and other_sender.dedupe_key != message.dedupe_key
+    assert p.parse_message(body).fingerprint == message.fingerprint  # a retry
+    for changed in (body.replace("充值失败", "被盗刷"), body.replace(OPENID, "oSomeoneElse"), inbound("text")):
+        assert p.parse_message(changed).fingerprint != message.fingerprint
 
 
 def test_voice_message_with_and_without_recognition() -> None:
