@@ -5,10 +5,10 @@ SHELL := /bin/bash
 .PHONY: help bootstrap seed train run shell test lint validate web browser
 
 help:
-	@echo "make run    install, seed the knowledge store, train if needed, start both servers"
+	@echo "make run    install, seed, train if needed, start the three servers (a crashed one is restarted)"
 	@echo "make test   the same set-up, then lint, data validation and every test"
 	@echo "make train  retrain if data/config/domain changed (make train FORCE=1 to force)"
-	@echo "make shell  talk to the assistant in this terminal"
+	@echo "make shell  talk to the running assistant (make run) in this terminal, through its REST channel"
 	@echo "make scale  two Rasa servers + one action server on PostgreSQL + Redis"
 	@echo "make eval / make bench   NLU quality and speed reports in reports/"
 	@echo "make blend-sweep  the intent blender's settings scored on the looked-at test sets"
@@ -26,8 +26,8 @@ train: seed
 run: train web
 	@scripts/run.sh
 
-shell: train
-	@scripts/run.sh --shell
+shell: bootstrap
+	@source scripts/env.sh && python scripts/shell.py $(ARGS)
 
 # Two Rasa servers + one action server on PostgreSQL and Redis (installed if missing).
 .PHONY: scale

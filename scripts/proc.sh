@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Process helpers sourced by run.sh and scale.sh: start in the background, wait for
+# Process helpers sourced by scale.sh (make run uses scripts/supervise.py): start in the background, wait for
 # health, and stop everything on Ctrl-C or exit.
 
 pids=()
