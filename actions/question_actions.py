@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
@@ -11,8 +12,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import names, replies
 from actions.base import KnowledgeAction
 from actions.case import case_from_tracker
-from actions.conversation import entity_values, reported_problem
+from actions.conversation import entity_values, latest_text, reported_problem
 from actions.knowledge.store import KnowledgeStore
+
+# "要不要改密码" / "密码用不用换": a question about changing the password, not about sharing it.
+_CHANGE_PASSWORD = re.compile(r"(?:改|修改|换|重置|重设|更换).{0,4}密码|密码.{0,4}(?:改|换|重置|重设)")
 
 
 class ActionAnswerPoliceQuestion(KnowledgeAction):
@@ -52,6 +56,8 @@ class ActionAnswerSecretQuestion(KnowledgeAction):
     def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, store: KnowledgeStore
     ) -> List[Dict[Text, Any]]:
+        if _CHANGE_PASSWORD.search(latest_text(tracker)):  # "要不要改密码": yes, and where, first
+            dispatcher.utter_message(text=store.notice(names.NOTICE_CHANGE_PASSWORD))
         dispatcher.utter_message(text=store.notice(names.NOTICE_NEVER_SHARE_SECRETS))
         return []
 

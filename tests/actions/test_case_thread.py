@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.case_actions import ActionRecordEarlierComplaint
 from actions.info_actions import ActionAnswerLegalRights, ActionGiveHotline
 from actions.knowledge.store import KnowledgeStore
+from actions.question_actions import ActionAnswerSecretQuestion
 from actions.unclear_actions import ActionHandleUnclear
 from tests.conftest import make_tracker, progress_slot, taken_items, user_event
 
@@ -128,3 +129,18 @@ async def test_the_number_of_a_wallet_without_facts_is_never_another_wallets_lis
     await ActionGiveHotline().run(dispatcher, tracker, {})
     assert responses(dispatcher)[0] == "utter_no_verified_facts" and dispatcher.messages[0]["wallet"] == "云闪付"
     assert "95188" not in texts(dispatcher) and "95017" not in texts(dispatcher)
+
+
+async def test_asked_whether_to_change_the_password_the_answer_is_yes_and_where(
+    action_env: str, store: KnowledgeStore
+) -> None:
+    tracker = make_tracker("ask_share_secret", "要不要改一下支付密码", slots=alipay_top_up_case())
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerSecretQuestion().run(dispatcher, tracker, {})
+    assert [m.get("text") for m in dispatcher.messages] == [
+        store.notice("change_password"),
+        store.notice("never_share_secrets"),
+    ]
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerSecretQuestion().run(dispatcher, make_tracker("ask_share_secret", "验证码要发给你吗"), {})
+    assert [m.get("text") for m in dispatcher.messages] == [store.notice("never_share_secrets")]
