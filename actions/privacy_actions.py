@@ -3,7 +3,8 @@
 After the user confirms, `action_delete_my_records` deletes their case files and reminders and sets
 `records_deleted`; the Rasa server's tracker store then deletes the conversation itself
 instead of saving the turn (bot/stores.py). The log names the conversation by a
-pseudonym and a count, never by content.
+pseudonym and a count, never by content. The website widget also gets `RECORDS_DELETED_SIGNAL`
+as a custom payload, its cue to clear the copy it keeps in the browser (web/src/widget.js).
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ from actions.reminder_actions import reminder_store
 from assistant_core.masking import log_id
 
 logger = logging.getLogger(__name__)
+
+RECORDS_DELETED_SIGNAL: Dict[Text, Any] = {"records_deleted": True}
+"""Custom payload telling the website widget to forget its local history and session."""
+WEBCHAT_PREFIX = "webchat:"
+"""Website chat conversations are keyed webchat:<session id> (bot/channels/owner.py)."""
 
 
 class ActionDeleteMyRecords(Action):
@@ -50,4 +56,6 @@ class ActionDeleteMyRecords(Action):
             )
             return [SlotSet(names.SLOT_RECORDS_DELETED, False)]
         logger.info("Deleted %d case file(s) of %s at the user's request.", removed, conversation)
+        if tracker.sender_id.startswith(WEBCHAT_PREFIX):  # other channels keep no copy, and would show it
+            dispatcher.utter_message(json_message=dict(RECORDS_DELETED_SIGNAL))
         return [SlotSet(names.SLOT_RECORDS_DELETED, True)]

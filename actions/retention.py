@@ -7,7 +7,9 @@ A conversation is old when its latest event is; it then goes whole (every sessio
 A case file is old when it was last updated before the cutoff. N defaults to
 RETENTION_DAYS (180). The databases are TRACKER_STORE_URL (Rasa's `events` table) and
 CASES_DB_URL (`case_files`), read like everywhere else: the real environment first,
-then `.env`. Portable SQL: SQLite and PostgreSQL. Schedule it daily (README, "Retention").
+then `.env`. Reminders claimed over an hour ago and never delivered (their server died
+mid-delivery) are released for another try, or marked failed after their last attempt.
+Portable SQL: SQLite and PostgreSQL. Schedule it daily (README, "Retention").
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlalchemy.sql import Select
 
 from actions.case_store import CaseStore
 from actions.knowledge.store import make_engine
-from assistant_core.reminder_store import ReminderStore, reminder_engine
+from assistant_core.reminder_store import STALE_CLAIM, ReminderStore, reminder_engine
 from assistant_core.settings import Settings
 
 # The two columns of Rasa's SQLTrackerStore table the purge needs (Rasa creates the table).
@@ -52,6 +54,8 @@ class PurgeResult:
     case_files: int
     reminders: int = 0
     """Reminders delivered, cancelled or failed before the limit (pending ones are kept)."""
+    stale_claims: int = 0
+    """Reminders claimed by a server more than STALE_CLAIM ago and never delivered: released or failed."""
 
 
 def _old_senders(cutoff: dt.datetime) -> Select:
@@ -86,8 +90,10 @@ def purge(settings: Settings, days: int, now: dt.datetime, dry_run: bool = False
     conversations, rows = purge_conversations(make_engine(settings.tracker_store_url), cutoff, dry_run)
     cases = CaseStore(make_engine(settings.cases_db_url))
     removed_cases = cases.count_older_than(cutoff) if dry_run else cases.delete_older_than(cutoff)
-    reminders = ReminderStore(reminder_engine(settings.reminders_db_url)).finished_before(cutoff, not dry_run)
-    return PurgeResult(conversations, rows, removed_cases, reminders)
+    reminder_store = ReminderStore(reminder_engine(settings.reminders_db_url))
+    stale = reminder_store.release_stale_claims(now - STALE_CLAIM, now, not dry_run)
+    reminders = reminder_store.finished_before(cutoff, not dry_run)
+    return PurgeResult(conversations, rows, removed_cases, reminders, stale)
 
 
 def _channel_of(conn: Any, sender_id: str) -> Optional[str]:
@@ -161,6 +167,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         f"{verb} {result.conversations} conversation(s) ({result.tracker_rows} tracker rows) and "
         f"{result.case_files} case file(s) and {result.reminders} finished reminder(s) older than {days} days."
     )
+    if result.stale_claims:
+        verb = "Would release" if args.dry_run else "Released"
+        print(f"{verb} {result.stale_claims} reminder(s) claimed by a server that stopped before delivering them.")
     return 0
 
 

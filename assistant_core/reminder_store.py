@@ -7,7 +7,8 @@ on SQLite and PostgreSQL alike. Restarts lose nothing: pending rows are simply f
 
     pending ─claim→ claimed ─delivered→ delivered
        │               ├──release (delivery failed)→ pending   (at most MAX_ATTEMPTS times, then failed)
-       │               └──hold (user not connected)→ held ─claim_held (user is back)→ claimed
+       │               ├──hold (user not connected)→ held ─claim_held (user is back)→ claimed
+       │               └──release_stale_claims (its server died mid-delivery)→ pending, or failed
        └─cancel→ cancelled
 """
 
@@ -41,6 +42,8 @@ HELD = "held"
 """Due, but its channel can reach the user only when they come back (the widget closed)."""
 MAX_ATTEMPTS = 3
 """Deliveries tried (a channel down, the action server down) before a reminder is given up as failed."""
+STALE_CLAIM = dt.timedelta(hours=1)
+"""A delivery takes seconds (one turn): a claim this old belongs to a server that died delivering it."""
 
 reminder_metadata = MetaData()
 
@@ -198,8 +201,10 @@ class ReminderStore:
 
         Late means it fires more than `late_after` past its time (every server was down then).
         """
-        reminder = self.get(reminder_id)
-        late = now - reminder.due_at > late_after
+        found = self._select(select(reminders).where(reminders.c.id == reminder_id))
+        if not found:  # the user deleted their records since it was found due
+            return None
+        late = now - found[0].due_at > late_after
         changed = self._change(
             update(reminders)
             .where((reminders.c.id == reminder_id) & (reminders.c.status == PENDING))
@@ -220,6 +225,11 @@ class ReminderStore:
             .where((reminders.c.conversation_id == conversation_id) & (reminders.c.status == CLAIMED))
             .order_by(reminders.c.due_at, reminders.c.id)
         )
+
+    def still_claimed(self, reminder_id: int, server: Optional[str]) -> bool:
+        """Whether `server` still holds this claim (not erased with its conversation, not taken back)."""
+        found = self._select(select(reminders).where(reminders.c.id == reminder_id))
+        return bool(found) and found[0].status == CLAIMED and found[0].claimed_by == server
 
     def mark_delivered(self, reminder_id: int, now: dt.datetime) -> bool:
         """Record that a claimed reminder reached the user."""
@@ -281,6 +291,25 @@ class ReminderStore:
         self._ensure_table()
         with self._engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(reminders).where(where)).scalar_one())
+
+    def release_stale_claims(self, cutoff: dt.datetime, now: dt.datetime, release_them: bool = True) -> int:
+        """Claims last changed before `cutoff` (their server died mid-delivery) go back to pending, still due
+        (the next pass fires it, marked late), or to failed if that claim was the last of MAX_ATTEMPTS.
+
+        How many; with `release_them` false, only counted (the purge's dry run)."""
+        stale = (reminders.c.status == CLAIMED) & (reminders.c.updated_at < _naive_utc(cutoff))
+        if not release_them:
+            self._ensure_table()
+            with self._engine.connect() as connection:
+                return int(connection.execute(select(func.count()).select_from(reminders).where(stale)).scalar_one())
+        stamp = _naive_utc(now)
+        retried = self._change(
+            update(reminders)
+            .where(stale & (reminders.c.attempts < MAX_ATTEMPTS))
+            .values(status=PENDING, claimed_by=None, updated_at=stamp)
+        )
+        failed = self._change(update(reminders).where(stale).values(status=FAILED, claimed_by=None, updated_at=stamp))
+        return retried + failed
 
     def delete_conversation(self, conversation_id: str) -> int:
         """Forget every reminder of a conversation (the user asked to delete their records)."""

@@ -55,7 +55,7 @@ class ReminderInput(InputChannel):
             store = ReminderStore(reminder_engine(settings.reminders_db_url))
             self.scheduler = ReminderScheduler(
                 store,
-                Delivery(app),
+                Delivery(app, store),
                 server_id=f"{socket.gethostname()}:{os.getpid()}",
                 poll_seconds=settings.reminders.poll_seconds,
                 late_after_seconds=settings.reminders.late_after_seconds,

@@ -9,10 +9,16 @@ user waits on and "有结果了吗？" with buttons. Here only the honest part o
 - wechat: the customer-service API reaches a user only within 48 h of their last message; the
   action refused reminders beyond that when they were set; past it at delivery time, it fails honestly;
 - rest: no push: the message is written into the conversation (read with GET /conversations/…/tracker).
+
+Each delivery runs under the conversation's lock, the one Rasa takes for every user message
+(Agent.handle_message), and re-reads its claim once it holds it: a "删除我的记录" turn erases the
+reminders and the conversation under that lock, so a reminder that waited for it finds its row gone
+and is not sent (sending would write the conversation back).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Dict, Optional
 
@@ -23,8 +29,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, Sanic
 
-from assistant_core.reminder_store import Reminder
-from bot.reminders.scheduler import DELIVERED, HELD, RETRY
+from assistant_core.reminder_store import Reminder, ReminderStore
+from bot.reminders.scheduler import DELIVERED, GONE, HELD, RETRY
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +64,13 @@ def bot_spoke(tracker: Optional[DialogueStateTracker]) -> bool:
 class Delivery:
     """Sends claimed reminders through the app's agent and channels."""
 
-    def __init__(self, app: Sanic) -> None:
+    def __init__(self, app: Sanic, store: ReminderStore) -> None:
         self.app = app
+        self.store = store
+
+    async def _still_ours(self, reminder: Reminder) -> bool:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, self.store.still_claimed, reminder.id, reminder.claimed_by)
 
     def _output(self, reminder: Reminder) -> Optional[OutputChannel]:
         if reminder.channel == "rest":
@@ -90,6 +101,8 @@ class Delivery:
         if output is None:
             return RETRY
         async with agent.lock_store.lock(reminder.conversation_id):
+            if not await self._still_ours(reminder):
+                return GONE
             tracker = await self._execute(agent, reminder.conversation_id, ACTION_REMINDER_DUE, output)
             if not bot_spoke(tracker):
                 return RETRY

@@ -20,12 +20,13 @@ from assistant_core.reminder_store import Reminder, ReminderStore
 
 logger = logging.getLogger(__name__)
 
-DELIVERED, RETRY, HELD = "delivered", "retry", "held"
+DELIVERED, RETRY, HELD, GONE = "delivered", "retry", "held", "gone"
 RETRY_SECONDS = 60.0
 """The first retry of a failed delivery comes this long after it (then twice as long, …)."""
 Deliver = Callable[[Reminder], Awaitable[str]]
-"""Sends a claimed reminder to its user: DELIVERED, RETRY (failed; try again later) or HELD (the user is
-not connected now; send it when they come back)."""
+"""Sends a claimed reminder to its user: DELIVERED, RETRY (failed; try again later), HELD (the user is
+not connected now; send it when they come back) or GONE (erased with its conversation, or no longer this
+server's claim, while it waited for the conversation's lock: nothing to send, nothing to record)."""
 
 T = TypeVar("T")
 
@@ -78,6 +79,9 @@ class ReminderScheduler:
         if outcome == DELIVERED:
             await self._blocking(self.store.mark_delivered, claimed.id, self.clock())
             return 1
+        if outcome == GONE:
+            logger.info("Reminder %s: its conversation was deleted or it was claimed again; not sent.", claimed.id)
+            return 0
         if outcome == HELD:
             await self._blocking(self.store.hold, claimed.id, self.clock())
             logger.info("Reminder %s: %s is not connected; kept for their next visit.", claimed.id, claimed.channel)

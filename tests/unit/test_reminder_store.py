@@ -186,3 +186,31 @@ def test_a_widget_reminder_is_held_until_the_user_is_back_then_sent_once(tmp_pat
     asyncio.run(both_see_the_visit())
     assert [r.id for r in sent] == [reminder.id]
     assert store.get(reminder.id).status == DELIVERED
+
+
+def test_a_claim_is_still_held_only_by_its_server_until_erased_or_taken_back(store: ReminderStore) -> None:
+    reminder = store.add("webchat:abc", "webchat", DAY, NOW, NOW)
+    claimed = store.claim(reminder.id, "a", NOW, LATE_AFTER)
+    assert claimed is not None and store.still_claimed(reminder.id, "a")
+    assert not store.still_claimed(reminder.id, "b")
+    store.delete_conversation("webchat:abc")  # the user deleted their records meanwhile
+    assert not store.still_claimed(reminder.id, "a")
+    assert store.claim(reminder.id, "a", NOW, LATE_AFTER) is None  # found due, erased before the claim
+
+
+def test_stale_claims_go_back_to_pending_still_due_and_late_or_fail_after_the_last_attempt(
+    store: ReminderStore,
+) -> None:
+    crashed = store.add("telegram:1", "telegram", DAY, NOW, NOW)
+    store.claim(crashed.id, "dead", NOW, LATE_AFTER)
+    later = NOW + dt.timedelta(hours=2)
+    assert store.release_stale_claims(later - dt.timedelta(hours=1), later, release_them=False) == 1
+    assert store.release_stale_claims(later - dt.timedelta(hours=1), later) == 1
+    assert store.due(later) == (store.get(crashed.id),)
+    retried = store.claim(crashed.id, "b", later, LATE_AFTER)
+    assert retried is not None and retried.late and retried.attempts == 2
+    store.release(crashed.id, later)
+    store.claim(crashed.id, "dead", later, LATE_AFTER)  # the last attempt, and its server dies too
+    much_later = later + dt.timedelta(hours=2)
+    assert store.release_stale_claims(much_later - dt.timedelta(hours=1), much_later) == 1
+    assert store.get(crashed.id).status == FAILED

@@ -16,7 +16,7 @@ from actions import retention
 from actions.case_store import CaseStore
 from actions.knowledge.store import make_engine
 from assistant_core.records import CaseRecord
-from assistant_core.reminder_store import ReminderStore, reminder_engine
+from assistant_core.reminder_store import MAX_ATTEMPTS, ReminderStore, reminder_engine
 from bot.stores import UrlSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,3 +136,34 @@ async def test_conversations_stored_before_the_upgrade_are_qualified_by_their_ch
 
     assert retention.main(["qualify-ids"]) == 0
     assert "Qualified 0 old conversation id(s)" in capsys.readouterr().out
+
+
+def test_claims_of_a_server_that_died_mid_delivery_are_retried_or_given_up(
+    databases: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, knowledge_url = databases
+    reminders = ReminderStore(reminder_engine(knowledge_url))
+    now = dt.datetime.now(dt.timezone.utc)
+    two_hours_ago, just_now = now - dt.timedelta(hours=2), now - dt.timedelta(minutes=5)
+    late_after = dt.timedelta(minutes=10)
+    crashed = reminders.add("telegram:7", "telegram", dt.date(2026, 1, 1), two_hours_ago, two_hours_ago)
+    reminders.claim(crashed.id, "dead-server", two_hours_ago, late_after)
+    exhausted = reminders.add("telegram:8", "telegram", dt.date(2026, 1, 1), two_hours_ago, two_hours_ago)
+    for _ in range(MAX_ATTEMPTS - 1):
+        reminders.claim(exhausted.id, "dead-server", two_hours_ago, late_after)
+        reminders.release(exhausted.id, two_hours_ago)
+    reminders.claim(exhausted.id, "dead-server", two_hours_ago, late_after)
+    in_flight = reminders.add("telegram:9", "telegram", dt.date(2026, 1, 1), just_now, just_now)
+    reminders.claim(in_flight.id, "live-server", just_now, late_after)
+
+    assert retention.main(["purge", "--dry-run"]) == 0
+    assert "Would release 2 reminder(s) claimed by a server that stopped" in capsys.readouterr().out
+    assert reminders.get(crashed.id).status == "claimed"
+
+    assert retention.main(["purge"]) == 0
+    assert "Released 2 reminder(s) claimed by a server that stopped" in capsys.readouterr().out
+    retried = reminders.get(crashed.id)
+    assert (retried.status, retried.claimed_by) == ("pending", None)
+    assert retried in reminders.due(now)  # fired on the next pass, by any server
+    assert reminders.get(exhausted.id).status == "failed"
+    assert reminders.get(in_flight.id).status == "claimed"  # still being delivered: left alone

@@ -1,4 +1,5 @@
-"""The tracker store deletes a conversation when the user's deletion went through (bot/stores.py)."""
+"""The tracker store deletes a conversation when the user's deletion went through (bot/stores.py),
+and the website widget is told to forget the copy it keeps in the browser (actions/privacy_actions.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,15 @@ import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet as SdkSlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
+from actions import names
+from actions.case_store import CaseStore, CaseStoreUnavailable
+from actions.privacy_actions import ActionDeleteMyRecords
 from bot.stores import UrlSQLTrackerStore
+from tests.conftest import user_event
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,3 +56,31 @@ async def test_a_failed_deletion_keeps_the_conversation(tmp_path: Path) -> None:
     mine.update(SlotSet("records_deleted", False))
     await store.save(mine)
     assert rows(url, "rest:77") == 3
+
+
+async def test_the_website_widget_is_told_to_forget_its_copy_and_only_it(
+    action_env: str, case_files: CaseStore
+) -> None:
+    for sender_id, signalled in (("webchat:" + "ab" * 16, True), ("telegram:5566", False)):
+        dispatcher = CollectingDispatcher()
+        events = await ActionDeleteMyRecords().run(dispatcher, tracker_of(sender_id), {})
+        assert events == [SdkSlotSet(names.SLOT_RECORDS_DELETED, True)]
+        assert [m["custom"] for m in dispatcher.messages if m.get("custom")] == (
+            [{"records_deleted": True}] if signalled else []
+        )
+
+
+async def test_a_failed_deletion_does_not_tell_the_widget_to_forget(action_env: str) -> None:
+    class DownStore:
+        def delete_conversation(self, conversation_id: str) -> int:
+            raise CaseStoreUnavailable("connection refused")
+
+    action, dispatcher = ActionDeleteMyRecords(), CollectingDispatcher()
+    action.cases_factory = DownStore  # type: ignore[assignment]
+    await action.run(dispatcher, tracker_of("webchat:" + "cd" * 16), {})
+    assert dispatcher.messages == []
+
+
+def tracker_of(sender_id: str) -> Tracker:
+    latest = user_event("affirm", "确认删除")
+    return Tracker(sender_id, {}, latest["parse_data"], [latest], False, None, {}, "action_listen")

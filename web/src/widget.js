@@ -7,11 +7,13 @@
 // It talks to Rasa's socket.io channel (bot.channels.socketio.SocketIOInput) at
 // data-server (+ data-socket-path, default /socket.io). Its stylesheet is loaded
 // from next to this script. Every bot and user string goes into the page as a
-// text node: nothing here assigns innerHTML.
+// text node: nothing here assigns innerHTML. What it keeps in localStorage is masked
+// (mask.js), and all of it goes when the user deletes their records (删除我的记录).
 
 import { io } from "socket.io-client";
 
 import { formatText } from "./format.js";
+import { ERASED_KEYS, signalsRecordsDeleted, storedHistory } from "./mask.js";
 
 const MAX_MESSAGE_CHARS = 1000;
 const HISTORY_LIMIT = 200;
@@ -143,7 +145,10 @@ class WalletChat {
     this.store = makeStore();
     this.sessionId = this.store.get("session");
     if (!/^[0-9a-f]{32}$/.test(this.sessionId || "")) this.resetSession();
+    this.erased = false;
     this.history = this.loadHistory();
+    // Rewrites a copy saved by an older version, which kept the raw text.
+    if (this.history.length) this.saveHistory();
     this.pending = [];
     this.ready = false;
     this.rejections = 0;
@@ -160,6 +165,7 @@ class WalletChat {
     this.store.set("session", this.sessionId);
     this.store.remove("history");
     this.history = [];
+    this.erased = false;
   }
 
   loadHistory() {
@@ -174,7 +180,25 @@ class WalletChat {
 
   saveHistory() {
     this.history = this.history.slice(-HISTORY_LIMIT);
-    this.store.set("history", JSON.stringify({ session: this.sessionId, messages: this.history }));
+    // After a deletion nothing is kept until the user starts the next conversation.
+    if (this.erased) return;
+    this.store.set("history", storedHistory(this.sessionId, this.history));
+  }
+
+  /** The server deleted this conversation (删除我的记录): forget the local copy and the session id too. */
+  forgetLocalCopy() {
+    for (const key of ERASED_KEYS) this.store.remove(key);
+    this.history = [];
+    this.erased = true;
+    this.renderHistory();
+  }
+
+  /** After a deletion, the next message starts a new session (the confirmation came on the old one). */
+  leaveErasedSession() {
+    if (!this.erased) return;
+    this.erased = false;
+    this.resetSession();
+    this.requestSession();
   }
 
   buildDom() {
@@ -306,6 +330,7 @@ class WalletChat {
       return;
     }
     this.input.value = "";
+    this.leaveErasedSession();
     this.addMessage({ from: "user", text });
     this.emitMessage(text);
     this.showTyping();
@@ -313,6 +338,7 @@ class WalletChat {
 
   chooseButton(entry, button) {
     entry.used = true;
+    this.leaveErasedSession();
     this.addMessage({ from: "user", text: button.title });
     this.emitMessage(button.payload);
     this.showTyping();
@@ -321,6 +347,10 @@ class WalletChat {
 
   onBotMessage(message) {
     if (!message || typeof message !== "object") return;
+    if (signalsRecordsDeleted(message)) {
+      this.forgetLocalCopy();
+      return;
+    }
     const entry = { from: "bot", text: typeof message.text === "string" ? message.text : "" };
     if (Array.isArray(message.quick_replies) && message.quick_replies.length) {
       entry.buttons = message.quick_replies
