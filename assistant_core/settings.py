@@ -140,6 +140,41 @@ class ReminderSettings:
         )
 
 
+def _count(name: str, text: str, default: int, minimum: int) -> int:
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < minimum:
+        raise ValueError(f"{name} must be a whole number, at least {minimum}; got {text!r}.")
+    return int(text)
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """What the channels accept from outside (docs/widget-and-telegram.md, "Input limits")."""
+
+    max_request_bytes: int = 64 * 1024
+    """Largest webhook body or socket.io packet (MAX_REQUEST_BYTES); bigger ones get 413 unread."""
+    rate_limit_messages: int = 20
+    """Messages one sender may send per RATE_LIMIT_SECONDS (RATE_LIMIT_MESSAGES); 0 turns the limit off."""
+    rate_limit_seconds: float = 60.0
+    """The window of RATE_LIMIT_MESSAGES (RATE_LIMIT_SECONDS); 0 turns the limit off."""
+
+    @classmethod
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "InputLimits":
+        """Read MAX_REQUEST_BYTES, RATE_LIMIT_MESSAGES and RATE_LIMIT_SECONDS; refuses malformed values."""
+        return cls(
+            max_request_bytes=_count(
+                "MAX_REQUEST_BYTES", env("MAX_REQUEST_BYTES", "", environ), cls.max_request_bytes, 1024
+            ),
+            rate_limit_messages=_count(
+                "RATE_LIMIT_MESSAGES", env("RATE_LIMIT_MESSAGES", "", environ), cls.rate_limit_messages, 0
+            ),
+            rate_limit_seconds=_seconds(
+                "RATE_LIMIT_SECONDS", env("RATE_LIMIT_SECONDS", "", environ), cls.rate_limit_seconds
+            ),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the action server and the operator commands read; the channels read their own keys with `env()`."""

@@ -1,6 +1,8 @@
 """What every channel does around Rasa: mask secrets, refuse junk, never answer with silence.
 
 `guarded(on_new_message)` wraps the handler Rasa gives a channel's blueprint:
+- a sender over RATE_LIMIT_MESSAGES per RATE_LIMIT_SECONDS is told once to slow down, and
+  further messages are dropped until the bucket refills (`bot.channels.limits`);
 - empty or over-long text is answered with a short Chinese notice, without Rasa;
 - verification codes, passwords, ID and card numbers are masked before Rasa (and so
   the tracker store and the logs) see them, and the user is warned not to share them;
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import weakref
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -23,6 +26,7 @@ from assistant_core import settings
 from assistant_core.apology import service_unavailable_text
 from assistant_core.masking import log_id, mask_sensitive
 from bot.channel_copy import channel_text
+from bot.channels.limits import RateLimiter, Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -84,14 +88,34 @@ class CountingOutputChannel(OutputChannel):
         await self.inner.send_custom_json(recipient_id, json_message, **kwargs)
 
 
+_limiters: "weakref.WeakKeyDictionary[Handler, RateLimiter]" = weakref.WeakKeyDictionary()
+
+
+def limiter_for(on_new_message: Handler) -> RateLimiter:
+    """The rate limiter of one Rasa app (Rasa gives all its channels one handler), made on first use
+    from RATE_LIMIT_MESSAGES / RATE_LIMIT_SECONDS; sender ids are per channel (`bot.channels.owner`)."""
+    limiter = _limiters.get(on_new_message)
+    if limiter is None:
+        limiter = _limiters[on_new_message] = RateLimiter.from_settings()
+    return limiter
+
+
 async def _say(message: UserMessage, text: str) -> None:
     await message.output_channel.send_text_message(message.sender_id, text)
 
 
 async def handle_guarded(
-    on_new_message: Handler, message: UserMessage, budget_seconds: float = DEFAULT_TURN_BUDGET_SECONDS
+    on_new_message: Handler,
+    message: UserMessage,
+    budget_seconds: float = DEFAULT_TURN_BUDGET_SECONDS,
+    limiter: Optional[RateLimiter] = None,
 ) -> None:
     """Run one user message through Rasa with the protections described above."""
+    verdict = (limiter if limiter is not None else limiter_for(on_new_message)).check(str(message.sender_id))
+    if verdict is Verdict.NOTIFY:
+        await _say(message, channel_text("utter_channel_too_fast"))
+    if verdict is not Verdict.ALLOW:
+        return
     text = message.text or ""
     if not text.strip():
         await _say(message, channel_text("utter_channel_empty_message"))
@@ -136,10 +160,14 @@ async def handle_guarded(
         await _say(message, service_unavailable_text())
 
 
-def guarded(on_new_message: Handler, budget_seconds: float = DEFAULT_TURN_BUDGET_SECONDS) -> Handler:
+def guarded(
+    on_new_message: Handler,
+    budget_seconds: float = DEFAULT_TURN_BUDGET_SECONDS,
+    limiter: Optional[RateLimiter] = None,
+) -> Handler:
     """The channel-side handler: `on_new_message` wrapped by `handle_guarded`."""
 
     async def handler(message: UserMessage) -> None:
-        await handle_guarded(on_new_message, message, budget_seconds)
+        await handle_guarded(on_new_message, message, budget_seconds, limiter)
 
     return handler

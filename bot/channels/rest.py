@@ -4,7 +4,8 @@ Mounted at /webhooks/rest/webhook (credentials.yml: `bot.channels.rest.GuardedRe
 - With REST_API_TOKEN set every call needs `Authorization: Bearer <token>`; without it only
   direct calls from this machine are answered (`bot.channels.rest_access`).
 - `{"sender": "x"}` talks in the conversation `rest:x`, never in another channel's.
-- Masking, junk refusal and the outage apology come from the shared guard.
+- Bodies over MAX_REQUEST_BYTES get 413 before they are read (`bot.channels.limits`).
+- Masking, junk refusal, the rate limit and the outage apology come from the shared guard.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from assistant_core import settings
+from assistant_core.settings import InputLimits
 from bot.channels import rest_access
 from bot.channels.guard import DEFAULT_TURN_BUDGET_SECONDS, guarded
+from bot.channels.limits import cap_request_bodies
 from bot.channels.owner import owned_by
 
 logger = logging.getLogger(__name__)
@@ -51,6 +54,7 @@ class GuardedRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(owned_by(self.name(), guarded(on_new_message, self.turn_budget_seconds)))
+        cap_request_bodies(blueprint, f"/webhooks/{self.name()}/", InputLimits.from_env().max_request_bytes)
         token = self.api_token
         if token:
             logger.info("REST channel: every call needs the bearer token REST_API_TOKEN.")

@@ -11,6 +11,8 @@ What it adds to `rasa.core.channels.socketio.SocketIOInput`:
 - every message goes through the shared guard (`bot.channels.guard`): over-long or
   empty text gets a Chinese notice, secrets are masked, and when Rasa fails or says
   nothing the user gets the outage apology with hotlines;
+- packets over MAX_REQUEST_BYTES are refused unread (polling: 413; websocket: close 1009),
+  and only the metadata keys the bot reads, at most 4 KB, reach the tracker;
 - rooms are joined with `await` (python-socketio 5.x made `enter_room` a coroutine,
   which Rasa 3.6 does not await, so its persistent sessions never receive replies).
 """
@@ -25,14 +27,16 @@ from typing import Any, Dict, Optional, Set, Text
 from rasa.core.channels import socketio as rasa_socketio
 from rasa.core.channels.channel import OutputChannel, UserMessage, decode_bearer_token
 from rasa.shared.exceptions import RasaException
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from assistant_core.settings import InputLimits
 from bot.channel_copy import channel_text
 from bot.channels import socketio_policy as policy
 from bot.channels.guard import DEFAULT_TURN_BUDGET_SECONDS, guarded
+from bot.channels.limits import cap_request_bodies
 from bot.channels.owner import PlatformRecipient, owned_by, platform_id, qualified
 from bot.reminders.delivery import offer_for_reminders
 
@@ -40,8 +44,6 @@ logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
-# Large enough for a pasted essay to reach us and be refused politely; engine.io drops bigger packets.
-MAX_HTTP_BUFFER_BYTES = 256 * 1024
 SESSION_REJECTED_EVT = "session_rejected"
 _REFUSED_ORIGINS_LOGGED = 100
 
@@ -52,6 +54,21 @@ class WebChatOutput(rasa_socketio.SocketIOOutput):
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         """Custom payloads go out as the event's data (Rasa's passes them as emit() arguments)."""
         await self._send_message(recipient_id, dict(json_message))
+
+
+class CappedSocketBlueprint(rasa_socketio.SocketBlueprint):
+    """Rasa's socket.io blueprint, with websocket frames capped at MAX_REQUEST_BYTES."""
+
+    def __init__(self, max_bytes: int, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ctx.max_bytes = max_bytes
+
+    def register(self, app: Sanic, options: Dict[str, Any]) -> None:
+        """Rasa registers blueprints before the server starts, while Sanic still reads WEBSOCKET_MAX_SIZE."""
+        # The websockets library refuses a bigger frame from its header (close code 1009), unread;
+        # engine.io is the app's only websocket user, so the app-wide setting is ours to lower.
+        app.config.WEBSOCKET_MAX_SIZE = min(app.config.WEBSOCKET_MAX_SIZE, self.ctx.max_bytes)
+        super().register(app, options)
 
 
 class SocketIOInput(rasa_socketio.SocketIOInput):
@@ -131,13 +148,13 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 )
             return allowed
 
-        sio = AsyncServer(
-            async_mode="sanic",
-            cors_allowed_origins=allow_origin,
-            max_http_buffer_size=MAX_HTTP_BUFFER_BYTES,
-        )
+        # MAX_REQUEST_BYTES (64 KB) still lets a pasted essay reach the guard and be refused politely.
+        max_bytes = InputLimits.from_env().max_request_bytes
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=allow_origin, max_http_buffer_size=max_bytes)
         self.sio = sio
-        blueprint = rasa_socketio.SocketBlueprint(sio, self.socketio_path, "wallet_webchat_webhook", __name__)
+        blueprint = CappedSocketBlueprint(max_bytes, sio, self.socketio_path, "wallet_webchat_webhook", __name__)
+        # Polling POSTs go through Sanic's engine.io route, which would read the body before engine.io checks it.
+        cap_request_bodies(blueprint, self.socketio_path.rstrip("/"), max_bytes)
         offer_for_reminders(blueprint, self)
         namespace = self.namespace
 

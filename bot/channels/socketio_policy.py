@@ -28,6 +28,10 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 _URLSAFE = re.compile(r"[A-Za-z0-9_-]+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
+# Metadata keys the bot reads (bot/nlu/facts.py: the time the user sent the message); the rest is dropped.
+METADATA_KEYS = ("now", "timestamp")
+MAX_METADATA_BYTES = 4 * 1024
+MAX_METADATA_VALUE_CHARS = 64
 
 
 def normalise_origin(origin: str) -> Optional[str]:
@@ -109,16 +113,49 @@ def message_text(data: Any) -> Optional[str]:
 
 
 def message_metadata(data: Any, metadata_key: str) -> Dict[str, Any]:
-    """The client's metadata as a dict; anything else (bad JSON, lists, numbers) becomes {}."""
+    """The client's metadata the bot uses (`METADATA_KEYS`, scalars only), or {}.
+
+    Rasa keeps a message's metadata in the tracker and sends it with every action call, so
+    nothing else a page sends is kept, and metadata over `MAX_METADATA_BYTES` is dropped whole.
+    """
     if not isinstance(data, Mapping):
         return {}
     metadata = data.get(metadata_key)
+    if metadata is None:
+        return {}
+    size = _serialized_size(metadata)
+    if size is None or size > MAX_METADATA_BYTES:
+        logger.warning(
+            "Dropped website chat metadata of %s bytes (limit %d); the message is kept without it.",
+            size if size is not None else "unserialisable",
+            MAX_METADATA_BYTES,
+        )
+        return {}
     if isinstance(metadata, str):
         try:
             metadata = json.loads(metadata)
         except ValueError:
             return {}
-    return dict(metadata) if isinstance(metadata, Mapping) else {}
+    if not isinstance(metadata, Mapping):
+        return {}
+    return {key: metadata[key] for key in METADATA_KEYS if _usable_value(metadata.get(key))}
+
+
+def _serialized_size(metadata: Any) -> Optional[int]:
+    if isinstance(metadata, str):
+        return len(metadata.encode("utf-8", "replace"))
+    try:
+        return len(json.dumps(metadata, ensure_ascii=False, default=str).encode("utf-8", "replace"))
+    except (TypeError, ValueError):  # circular or otherwise unserialisable: not from a browser
+        return None
+
+
+def _usable_value(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, str):
+        return 0 < len(value) <= MAX_METADATA_VALUE_CHARS
+    return isinstance(value, (int, float))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ Unlike `rasa.core.channels.telegram`, which calls Telegram at start-up (so the
 server cannot start offline) and on every update (getMe), this one:
 
 - registers the webhook in the background after start-up, retrying with clear logs;
-- authenticates every update by Telegram's `X-Telegram-Bot-Api-Secret-Token` (else 403);
+- authenticates every update by Telegram's `X-Telegram-Bot-Api-Secret-Token` (else 403),
+  and refuses bodies over MAX_REQUEST_BYTES before reading them (413);
 - answers stickers, photos and voice with a text-only notice and skips edits and
   other update types, instead of crashing;
 - renders buttons as an inline keyboard and answers the button press;
@@ -38,9 +39,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from assistant_core import settings as bot_settings
+from assistant_core.settings import InputLimits
 from bot.channel_copy import channel_text
 from bot.channels import telegram_protocol as protocol
 from bot.channels.guard import DEFAULT_TURN_BUDGET_SECONDS, guarded
+from bot.channels.limits import cap_request_bodies
 from bot.channels.owner import PlatformRecipient, owned_by
 from bot.reminders.delivery import offer_for_reminders
 
@@ -206,6 +209,7 @@ class TelegramInput(InputChannel):
         # Tracker key telegram:<chat id>; replies still go to the chat id.
         handle = owned_by(self.name(), guarded(on_new_message, self.turn_budget_seconds))
         telegram_webhook = Blueprint("wallet_telegram_webhook", __name__)
+        cap_request_bodies(telegram_webhook, f"/webhooks/{self.name()}/", InputLimits.from_env().max_request_bytes)
 
         @telegram_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -74,7 +74,10 @@ def test_message_text_is_the_message_field_when_it_is_a_string() -> None:
 
 
 def test_metadata_is_a_dict_or_nothing() -> None:
-    assert policy.message_metadata({"metadata": {"page": "help"}}, "metadata") == {"page": "help"}
-    assert policy.message_metadata({"metadata": '{"page": "help"}'}, "metadata") == {"page": "help"}
+    now = "2026-12-08T09:00:00+08:00"
+    assert policy.message_metadata({"metadata": {"now": now}}, "metadata") == {"now": now}
+    assert policy.message_metadata({"metadata": f'{{"now": "{now}"}}'}, "metadata") == {"now": now}
+    # Only what the bot reads passes; anything else never reaches the tracker.
+    assert policy.message_metadata({"metadata": {"now": now, "page": "help"}}, "metadata") == {"now": now}
     for bad in ("{not json", "[1, 2]", 3, ["a"]):
         assert policy.message_metadata({"metadata": bad}, "metadata") == {}
