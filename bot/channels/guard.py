@@ -1,8 +1,8 @@
 """What every channel does around Rasa: mask secrets, refuse junk, never answer with silence.
 
 `guarded(on_new_message)` wraps the handler Rasa gives a channel's blueprint:
-- a sender over RATE_LIMIT_MESSAGES per RATE_LIMIT_SECONDS is told once to slow down, and
-  further messages are dropped until the bucket refills (`bot.channels.limits`);
+- a message over RATE_LIMIT_MESSAGES per RATE_LIMIT_SECONDS (per sender) gets a short "slow down"
+  reply and never reaches Rasa until the bucket refills (`bot.channels.limits`);
 - empty or over-long text is answered with a short Chinese notice, without Rasa;
 - verification codes, passwords, ID and card numbers are masked before Rasa (and so
   the tracker store and the logs) see them, and the user is warned not to share them;
@@ -112,9 +112,10 @@ async def handle_guarded(
 ) -> None:
     """Run one user message through Rasa with the protections described above."""
     verdict = (limiter if limiter is not None else limiter_for(on_new_message)).check(str(message.sender_id))
-    if verdict is Verdict.NOTIFY:
-        await _say(message, channel_text("utter_channel_too_fast"))
     if verdict is not Verdict.ALLOW:
+        # Never silence: a message over the limit still gets the short "slow down" reply (REST
+        # callers would otherwise get an empty answer); Rasa is spared all the same.
+        await _say(message, channel_text("utter_channel_too_fast"))
         return
     text = message.text or ""
     if not text.strip():

@@ -65,9 +65,9 @@ class Verdict(enum.Enum):
 
     ALLOW = "allow"
     NOTIFY = "notify"
-    """Over the limit for the first time in a row: say so once."""
+    """Over the limit for the first time in a row (logged once)."""
     DROP = "drop"
-    """Still over the limit: ignore silently, so a flood gets no flood of notices."""
+    """Still over the limit (not logged again, so a flood gets no flood of log lines)."""
 
 
 @dataclass
