@@ -117,10 +117,10 @@ class ActionAnswerProblem(KnowledgeAction):
                         category.advice_of_kind(names.ADVICE_URGENT, wallet), store.notice(names.NOTICE_FRAUD_WARNING)
                     )
                 )
-            elif wallet is not None:
-                own = [a.text for a in category.advice_items_of_kind(names.ADVICE_URGENT) if wallet in a.wallets]
+            elif platform is not None:
+                own = [a.text for a in category.advice_items_of_kind(names.ADVICE_URGENT) if platform.key in a.wallets]
                 if own:
-                    dispatcher.utter_message(text=replies.wallet_first_aid(platform.name if platform else "", own))
+                    dispatcher.utter_message(text=replies.wallet_first_aid(platform.name, own))
         elif problem == names.CATEGORY_TOPUP_FAILURE:
             dispatcher.utter_message(
                 text=replies.self_checks(category, category.advice_of_kind(names.ADVICE_SELF_CHECK, wallet))

@@ -21,9 +21,8 @@ from actions.case_actions import ActionRecordEarlierComplaint
 from actions.conversation import entity_values, latest_text, mentions_code
 from actions.knowledge.store import KnowledgeStore
 from actions.problem_actions import ActionAnswerProblem
+from assistant_core.masking import MASKED_NUMBER
 
-# What the channels leave of a pasted card or ID number after masking (6222***********0128).
-_MASKED_NUMBER = re.compile(r"\d{4}\*{4,}[\dXx]{4}")
 _THANKS = re.compile(r"谢|感谢|感恩|3q|thx|thanks|thank you|ty\b|多谢|辛苦了|好人", re.IGNORECASE)
 _GOODBYE = re.compile(r"再见|拜拜|bye|回头聊|先这样|\b88\b|886|see you|cya", re.IGNORECASE)
 
@@ -77,7 +76,7 @@ class ActionHandleUnclear(KnowledgeAction):
         if mentions_code(tracker):
             dispatcher.utter_message(text=store.notice(names.NOTICE_FRAUD_WARNING))
             return True
-        if _MASKED_NUMBER.search(text):
+        if MASKED_NUMBER.search(text):  # a card or ID number the channel masked on the way in
             dispatcher.utter_message(text=store.notice(names.NOTICE_NEVER_SHARE_SECRETS))
             return True
         return False

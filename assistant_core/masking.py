@@ -104,6 +104,10 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+MASKED_NUMBER = re.compile(r"\d{4}\*{4,}[\dXx]{4}")
+"""What `_mask_digits` leaves of a card or ID number (6222***********0128): how later code sees one was pasted."""
+
+
 def _mask_digits(value: str, keep_start: int = 4, keep_end: int = 4) -> str:
     """Keep the first and last four digits: 6222***********0128 (enough to recognise one's own card)."""
     digits_seen = sum(c.isdigit() or c in "Xx" for c in value)

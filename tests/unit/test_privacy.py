@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant_core.masking import mask_sensitive
+from assistant_core.masking import MASKED_NUMBER, mask_sensitive
 
 
 @pytest.mark.parametrize(
@@ -81,3 +81,10 @@ def test_a_password_becomes_three_stars_and_the_sentence_stays() -> None:
 def test_a_wrong_check_digit_is_an_id_number_only_after_the_word_id() -> None:
     assert mask_sensitive("身份证110101199003077578").text == "身份证1101**********7578"
     assert mask_sensitive("编码110101199003077578").text == "编码110101199003077578"
+
+
+def test_what_masking_leaves_of_a_card_or_id_number_is_recognised_later() -> None:
+    """The unclear-message action warns on a pasted card by this pattern: it must match the mask's output."""
+    for pasted in ("卡号6222021234567890128", "身份证110101199003077578"):
+        masked = mask_sensitive(pasted).text
+        assert MASKED_NUMBER.search(masked), masked
